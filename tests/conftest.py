@@ -1,0 +1,75 @@
+"""Shared fixtures: a private Ray temp dir per test, space files, synthetic IDX data, real data."""
+
+from __future__ import annotations
+
+import gzip
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tune_jobs.data import FILES, candidate_dirs
+
+
+@pytest.fixture
+def ray_tmpdir(monkeypatch):
+    """Ray's sockets and session logs in a short private folder, never the shared /tmp/ray."""
+    path = tempfile.mkdtemp(prefix="tj-", dir="/tmp")
+    monkeypatch.setenv("RAY_TMPDIR", path)
+    monkeypatch.delenv("RAY_ADDRESS", raising=False)
+    yield Path(path)
+    import ray
+
+    assert not ray.is_initialized(), "the code under test left Ray running"
+    shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture
+def write_space(tmp_path):
+    def write(text: str, name: str = "space.yaml") -> Path:
+        path = tmp_path / name
+        path.write_text(text)
+        return path
+
+    return write
+
+
+def write_idx(path: Path, array: np.ndarray) -> None:
+    """An IDX file of unsigned bytes, gzipped, as Fashion-MNIST ships."""
+    header = bytes([0, 0, 0x08, array.ndim]) + b"".join(n.to_bytes(4, "big") for n in array.shape)
+    with gzip.open(path, "wb") as handle:
+        handle.write(header + array.astype(np.uint8).tobytes())
+
+
+@pytest.fixture
+def synthetic_fashion(tmp_path):
+    """A tiny Fashion-MNIST-shaped data set in IDX files: 60 train, 20 test images."""
+
+    def make(folder: Path | None = None, n_train: int = 60, n_test: int = 20) -> Path:
+        folder = folder or tmp_path / "fashion"
+        folder.mkdir(parents=True, exist_ok=True)
+        rng = np.random.default_rng(0)
+        arrays = {
+            "x_train": rng.integers(0, 256, (n_train, 28, 28)), "y_train": np.arange(n_train) % 10,
+            "x_test": rng.integers(0, 256, (n_test, 28, 28)), "y_test": np.arange(n_test) % 10,
+        }
+        for key, stem in FILES.items():
+            write_idx(folder / f"{stem}.gz", arrays[key])
+        return folder
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def real_data_dir() -> Path:
+    """The real Fashion-MNIST; CI installs it (TUNE_JOBS_REQUIRE_DATA=1 turns a skip into a failure)."""
+    for folder in candidate_dirs():
+        if all((folder / f"{stem}.gz").is_file() for stem in FILES.values()):
+            return folder
+    message = "real Fashion-MNIST not found: apt-get install dataset-fashion-mnist"
+    if os.environ.get("TUNE_JOBS_REQUIRE_DATA") == "1":
+        pytest.fail(message)
+    pytest.skip(message)

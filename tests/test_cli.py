@@ -1,0 +1,73 @@
+"""Bad input ends with exit 2 and one message, before Ray starts and before a run directory exists."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tune_jobs import fashion, runner
+
+
+@pytest.fixture
+def never_runs(monkeypatch):
+    def fail(*args, **kwargs):
+        raise AssertionError("the sweep must not start on bad input")
+
+    monkeypatch.setattr(runner, "run_sweep", fail)
+
+
+def run(argv, tmp_path, capsys):
+    out = tmp_path / "out"
+    code = fashion.main([*argv, "--out", str(out)])
+    err = capsys.readouterr().err
+    assert not out.exists(), "no run directory may be written on bad input"
+    return code, err
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--workers", "0"], "--workers: 0 must be an integer >= 1"),
+    (["--cv", "1"], "--cv: 1 must be an integer >= 2"),
+    (["--epochs", "0"], "--epochs: 0 must be an integer >= 1"),
+    (["--max-train-samples", "0"], "--max-train-samples: 0 must be an integer >= 1"),
+    (["--space", "missing.yaml"], "missing.yaml: cannot read the search-space file"),
+])
+def test_bad_options(argv, message, tmp_path, capsys, never_runs):
+    code, err = run(argv, tmp_path, capsys)
+    assert code == 2 and message in err
+
+
+def test_bad_space_file(write_space, tmp_path, capsys, never_runs):
+    path = write_space("grid:\n  lr: [0.01, -1]\n")
+    code, err = run(["--space", str(path)], tmp_path, capsys)
+    assert code == 2 and f"{path}: grid.lr[1]: -1 must be > 0" in err
+
+
+def test_missing_data_is_bad_input(tmp_path, capsys, never_runs, write_space):
+    path = write_space("grid:\n  lr: [0.01]\n")
+    code, err = run(["--space", str(path), "--data-dir", str(tmp_path / "nowhere")], tmp_path, capsys)
+    assert code == 2 and "nowhere: no Fashion-MNIST IDX files there" in err
+
+
+def test_resume_needs_a_run_directory_and_the_same_options(tmp_path, capsys, never_runs):
+    code, err = run(["--resume", str(tmp_path)], tmp_path, capsys)
+    assert code == 2 and "not a run directory" in err
+    (tmp_path / "run.json").write_text(json.dumps({"space": "s.yaml", "cv": 3}))
+    code, err = run(["--resume", str(tmp_path), "--cv", "5"], tmp_path, capsys)
+    assert code == 2 and "options cannot change on resume (the run used --cv 3, --out runs)" in err
+
+
+def test_unknown_option_is_exit_2(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        fashion.main(["--lr", "0.1"])
+    assert exit_.value.code == 2 and "unrecognized arguments: --lr" in capsys.readouterr().err
+
+
+def test_help_imports_neither_tensorflow_nor_ray():
+    code = ("import sys, runpy; sys.argv = ['x', '--help']\n"
+            "try:\n    runpy.run_module('tune_jobs.fashion', run_name='__main__')\n"
+            "except SystemExit: pass\n"
+            "print('HEAVY', sorted(m for m in ('tensorflow', 'ray', 'keras') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert "--workers" in out and "HEAVY []" in out

@@ -1,0 +1,45 @@
+import numpy as np
+import pytest
+
+from tune_jobs.hyperparameters import ACTIVATIONS, OPTIMIZERS, defaults
+from tune_jobs.model import build_model, make_optimizer
+
+keras = pytest.importorskip("keras")
+
+
+def layer_types(model):
+    return [type(layer).__name__ for layer in model.layers]
+
+
+def test_the_seeds_architecture():
+    config = {**defaults(), "batch_norm": 1, "dropout": 0.2, "activation": "swish", "units": 128}
+    model = build_model(config, (28, 28), 10)
+    assert layer_types(model) == ["Flatten", "BatchNormalization", "Dropout", "Dense", "Dense"]
+    hidden, output = model.layers[-2], model.layers[-1]
+    assert hidden.units == 128 and hidden.activation is keras.activations.get("swish")
+    assert output.units == 10 and output.activation.__name__ == "softmax"
+    assert model.layers[2].rate == 0.2
+
+
+def test_without_batch_norm_and_with_an_optimizer_by_name():
+    config = {**defaults(), "batch_norm": 0, "optimizer": "RMSprop", "lr": 0.002, "units": 16}
+    model = build_model(config, (28, 28), 10)
+    assert layer_types(model) == ["Flatten", "Dropout", "Dense", "Dense"]
+    assert type(model.optimizer).__name__ == "RMSprop"
+    assert float(model.optimizer.learning_rate) == pytest.approx(0.002)
+
+
+def test_it_trains_on_ones():
+    model = build_model({**defaults(), "units": 8}, (28, 28), 10)
+    history = model.fit(np.ones((20, 28, 28)), np.arange(20) % 10, epochs=1, verbose=0)
+    assert np.isfinite(history.history["loss"][0])
+
+
+@pytest.mark.parametrize("name", ACTIVATIONS)
+def test_every_listed_activation_exists_in_keras(name):
+    assert callable(keras.activations.get(name))
+
+
+@pytest.mark.parametrize("name", sorted(OPTIMIZERS))
+def test_every_listed_optimizer_exists_in_keras(name):
+    assert make_optimizer(name.upper() if name == "sgd" else name, 0.01).learning_rate is not None

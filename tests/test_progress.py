@@ -1,0 +1,35 @@
+import io
+from types import SimpleNamespace
+
+from tune_jobs import progress
+from tune_jobs.callbacks import ProgressView
+from tune_jobs.progress import Counts, clock, eta_s, format_line
+
+
+def test_line_and_eta():
+    counts = Counts(total=10, done=3, running=2, failed=1, best=0.8912)
+    assert counts.pending == 4
+    assert format_line(counts, 125, 250) == (
+        "trials 4/10 done 3 running 2 pending 4 failed 1 | best cv_accuracy 0.8912 | elapsed 0:02:05 eta 0:04:10"
+    )
+    assert eta_s(100, 4, 6) == 150 and eta_s(100, 0, 6) is None and eta_s(100, 0, 0) == 0
+    assert clock(None) == "?" and clock(3725) == "1:02:05"
+
+
+def t(status, acc=None):
+    return SimpleNamespace(status=status, last_result={"cv_accuracy": acc} if acc else {})
+
+
+def test_view_prints_a_line_per_finished_trial_when_not_a_terminal(monkeypatch):
+    out = io.StringIO()
+    monkeypatch.setattr(progress, "console", out)
+    view = ProgressView(total=3)
+    view.on_step_end(0, [t("RUNNING"), t("PENDING"), t("PENDING")])
+    view.on_step_end(1, [t("RUNNING"), t("RUNNING"), t("PENDING")])  # nothing finished: no line
+    view.on_step_end(2, [t("TERMINATED", 0.7), t("RUNNING"), t("PENDING")])
+    view.on_experiment_end([t("TERMINATED", 0.7), t("TERMINATED", 0.9), t("ERROR")])
+    lines = out.getvalue().splitlines()
+    assert len(lines) == 3
+    assert lines[1].startswith("trials 1/3 done 1 running 1 pending 1 failed 0 | best cv_accuracy 0.7000")
+    assert lines[2].startswith("trials 3/3 done 2 running 0 pending 0 failed 1 | best cv_accuracy 0.9000")
+    assert lines[2].endswith("eta 0:00:00")

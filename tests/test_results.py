@@ -1,0 +1,60 @@
+from types import SimpleNamespace
+
+import pytest
+
+from tune_jobs.results import best_row, config_of, read_trials, summarize, trial_row, write_trials
+
+PARAMS = ["activation", "lr", "epochs"]
+
+
+def trial(trial_id, status="TERMINATED", epochs_trained=3, acc=0.8, error_file=None, **config):
+    config = {"activation": "relu", "lr": 0.01, "epochs": 3, "units": 128, **config}
+    result = {"cv_accuracy": acc, "cv_accuracy_std": 0.01, "epoch": epochs_trained,
+              "time_total_s": 12.345, "node": "host:abc"} if epochs_trained else {}
+    return SimpleNamespace(trial_id=trial_id, status=status, config=config, last_result=result,
+                           error_file=error_file)
+
+
+def test_rows_of_ok_stopped_failed_and_running_trials(tmp_path):
+    error_file = tmp_path / "error.txt"
+    error_file.write_text("Traceback (most recent call last):\n  File x\nFloatingPointError: loss became nan\n\n")
+    assert trial_row(trial("t0"), PARAMS) == {
+        "trial_id": "t0", "status": "ok", "activation": "relu", "lr": 0.01, "max_epochs": 3,
+        "cv_accuracy": 0.8, "cv_accuracy_std": 0.01, "epochs": 3, "time_s": 12.35, "node": "host:abc",
+        "error": "",
+    }
+    assert trial_row(trial("t1", epochs_trained=1), PARAMS)["status"] == "stopped"
+    failed = trial_row(trial("t2", status="ERROR", epochs_trained=0, error_file=str(error_file)), PARAMS)
+    assert failed["status"] == "failed" and failed["error"] == "FloatingPointError: loss became nan"
+    assert "cv_accuracy" not in failed
+    assert trial_row(trial("t3", status="RUNNING"), PARAMS) is None
+
+
+def test_table_round_trip_best_and_summary(tmp_path):
+    trials = [trial("t1", acc=0.70), trial("t0", acc=0.85, activation="swish", lr=0.002),
+              trial("t2", status="ERROR", epochs_trained=2, acc=0.99), trial("t3", status="PENDING")]
+    path = tmp_path / "trials.csv"
+    write_trials(path, trials, PARAMS)
+    rows = read_trials(path)
+    assert [r["trial_id"] for r in rows] == ["t0", "t1", "t2"]
+    assert list(rows[0]) == ["trial_id", "status", "activation", "lr", "max_epochs", "cv_accuracy",
+                             "cv_accuracy_std", "epochs", "time_s", "node", "error"]
+    best = best_row(rows)
+    assert best["trial_id"] == "t0"  # the failed trial's 0.99 does not count
+    assert config_of(best, PARAMS, {"units": 128}) == {"units": 128, "activation": "swish", "lr": 0.002, "epochs": 3}
+    summary = summarize(rows, cv=3)
+    assert summary["n_trials"] == 3 and summary["n_failed"] == 1
+    assert summary["epochs_total"] == (3 + 3 + 2) * 3
+    assert summary["best_cv_accuracy"] == pytest.approx(0.85)
+
+
+def test_no_best_when_every_trial_failed():
+    assert best_row([{"status": "failed", "cv_accuracy": ""}]) is None
+    assert summarize([], cv=3)["best_cv_accuracy"] is None
+
+
+def test_flags_read_back_from_csv():
+    from tune_jobs.hyperparameters import parse_text
+
+    assert parse_text("batch_norm", "1") == 1 and parse_text("batch_norm", "True") is True
+    assert parse_text("batch_size", "512") == 512 and parse_text("lr", "0.002") == 0.002

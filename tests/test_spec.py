@@ -1,0 +1,77 @@
+from pathlib import Path
+
+import pytest
+
+from tune_jobs.hyperparameters import defaults
+from tune_jobs.spec import SpecError, load_spec
+
+SPACES = Path(__file__).resolve().parent.parent / "search_spaces"
+
+
+def test_seed_grid_is_verbatim():
+    spec = load_spec(SPACES / "fashion_grid.yaml")
+    assert dict(spec.grid) == {
+        "activation": ("relu", "selu", "swish"), "batch_norm": (1, 0), "dropout": (0.2, 0.4),
+        "lr": (0.001, 0.002, 0.01), "optimizer": ("RMSprop", "Adam"), "batch_size": (512, 1024),
+        "epochs": (15,),
+    }
+    assert spec.n_configs == 144
+    assert spec.fixed == {"units": 128}
+
+
+def test_plain_param_grid_takes_the_baseline_for_the_rest(write_space):
+    spec = load_spec(write_space("grid:\n  activation: [relu, swish]\n  lr: [0.001, 0.01]\n"))
+    assert spec.name == "space" and spec.n_configs == 4
+    assert spec.fixed == {k: v for k, v in defaults().items() if k not in ("activation", "lr")}
+    assert spec.fixed["batch_size"] == 32 and spec.fixed["epochs"] == 10 and spec.fixed["optimizer"] == "Adam"
+
+
+def test_exponent_floats_and_lone_values(write_space):
+    spec = load_spec(write_space("grid:\n  lr: [1e-3, 2E-2]\n  units: 64\n"))
+    assert spec.grid["lr"] == (0.001, 0.02) and spec.grid["units"] == (64,)
+
+
+def test_epochs_override(write_space):
+    spec = load_spec(write_space("grid:\n  epochs: [15]\n  lr: [0.1, 0.2]\n")).with_epochs(2)
+    assert spec.grid["epochs"] == (2,) and spec.n_configs == 2
+    with pytest.raises(SpecError, match=r"--epochs: 0 must be >= 1"):
+        spec.with_epochs(0)
+
+
+BAD = [
+    ("grid:\n  lr: [0.1]\nsampler: tpe\n", "sampler", "unknown key"),
+    ("grid:\n  learning_rate: [0.1]\n", "grid.learning_rate", "unknown hyperparameter"),
+    ("grid:\n  lr: []\n", "grid.lr", "[]"),
+    ("grid:\n  lr: [fast]\n", "grid.lr[0]", "'fast'"),
+    ("grid:\n  batch_size: [1.5]\n", "grid.batch_size[0]", "1.5"),
+    ("grid:\n  batch_norm: [2]\n", "grid.batch_norm[0]", "2"),
+    ("grid:\n  units: [true]\n", "grid.units[0]", "True"),
+    ("grid:\n  lr: [0.01, 0]\n", "grid.lr[1]", "0 must be > 0"),
+    ("grid:\n  lr: [-0.1]\n", "grid.lr[0]", "-0.1 must be > 0"),
+    ("grid:\n  dropout: [1.0]\n", "grid.dropout[0]", "1.0 must be in [0, 1)"),
+    ("grid:\n  dropout: [-0.1]\n", "grid.dropout[0]", "-0.1 must be in [0, 1)"),
+    ("grid:\n  batch_size: [0]\n", "grid.batch_size[0]", "0 must be >= 1"),
+    ("grid:\n  optimizer: [Adam, Adamm]\n", "grid.optimizer[1]", "'Adamm' is not one of"),
+    ("grid:\n  activation: [rellu]\n", "grid.activation[0]", "'rellu' is not one of"),
+    ("grid:\n  lr: [0.1, 0.1]\n", "grid.lr", "lists a value twice"),
+    ("grid:\n  lr: [0.1\n", "malformed YAML", "line"),
+    ("grid: [lr]\n", "grid", "['lr']"),
+    ("name: x\n", "grid", "missing"),
+    ("- lr\n", "expected a mapping", "['lr']"),
+    ("name: 'a b'\ngrid:\n  lr: [0.1]\n", "name", "'a b'"),
+]
+
+
+@pytest.mark.parametrize("text, field, value", BAD, ids=[b[1] + "|" + b[2] for b in BAD])
+def test_bad_files_name_file_field_and_value(write_space, text, field, value):
+    path = write_space(text)
+    with pytest.raises(SpecError) as error:
+        load_spec(path)
+    message = str(error.value)
+    assert message.startswith(f"{path}: ")
+    assert field in message and value in message
+
+
+def test_missing_file():
+    with pytest.raises(SpecError, match="nope.yaml: cannot read"):
+        load_spec("nope.yaml")

@@ -1,0 +1,156 @@
+"""Real Ray, real Keras, a small subset of the real Fashion-MNIST."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tune_jobs import fashion
+from tune_jobs.rundir import read_csv
+
+pytestmark = pytest.mark.integration
+
+
+def sweep(argv, out: Path, data_dir: Path) -> tuple[int, Path]:
+    code = fashion.main([*argv, "--data-dir", str(data_dir), "--out", str(out)])
+    [run_dir] = list(out.iterdir())
+    return code, run_dir
+
+
+def grid_of(spec_text: str) -> set[tuple]:
+    from tune_jobs.spec import parse_spec
+
+    spec = parse_spec(spec_text, Path("x.yaml"))
+    return set(itertools.product(*spec.grid.values()))
+
+
+def configs_in(rows, params) -> list[tuple]:
+    from tune_jobs.hyperparameters import parse_text
+    from tune_jobs.results import column_of
+
+    return [tuple(parse_text(p, row[column_of(p)]) for p in params) for row in rows]
+
+
+REDUCED = "grid:\n  activation: [relu, swish]\n  lr: [0.001, 0.01]\n  batch_size: [256]\n  epochs: [2]\n"
+
+
+def test_reduced_grid_with_two_workers(real_data_dir, ray_tmpdir, write_space, tmp_path, capfd):
+    space = write_space(REDUCED)
+    code, run_dir = sweep(["--space", str(space), "--workers", "2", "--max-train-samples", "3000"],
+                          tmp_path / "runs", real_data_dir)
+    assert code == 0
+    rows = read_csv(run_dir / "trials.csv")
+    assert len(rows) == 4
+    assert set(configs_in(rows, ["activation", "lr", "batch_size", "epochs"])) == grid_of(REDUCED)
+    for row in rows:
+        assert row["status"] == "ok" and row["epochs"] == "2" and row["node"] and not row["error"]
+        assert 0 < float(row["cv_accuracy"]) < 1 and float(row["time_s"]) > 0
+    summary = json.loads((run_dir / "summary.json").read_text())
+    best = max(rows, key=lambda r: float(r["cv_accuracy"]))
+    assert summary["best_cv_accuracy"] == pytest.approx(float(best["cv_accuracy"]))
+    assert summary["best_config"]["activation"] == best["activation"]
+    assert summary["best_config"]["lr"] == float(best["lr"]) and summary["best_config"]["units"] == 128
+    assert 0 < summary["test_accuracy"] < 1
+    assert summary["n_trials"] == 4 and summary["n_failed"] == 0 and summary["finished"]
+    assert summary["epochs_total"] == 4 * 2 * 3 and summary["n_train"] == 3000 and summary["n_test"] == 10000
+    assert summary["cpus_per_trial"] == pytest.approx((os.cpu_count() or 1) / 2, abs=1e-3)
+    assert summary["versions"]["ray"] and summary["versions"]["tensorflow"]
+    assert (run_dir / "space.yaml").read_text() == REDUCED
+    assert (run_dir / "tune" / "tuner.pkl").is_file()  # what Ray needs to resume
+    terminal = capfd.readouterr().out
+    assert "trials 4/4 done 4 running 0 pending 0 failed 0" in terminal
+    assert "Configuration for experiment" not in terminal  # Ray's tables go to the run directory
+    assert "Configuration for experiment" in (run_dir / "driver.log").read_text()
+
+
+def test_a_failing_trial_is_recorded_and_the_sweep_goes_on(real_data_dir, ray_tmpdir, write_space, tmp_path):
+    space = write_space("grid:\n  optimizer: [SGD]\n  lr: [0.01, 1.0e+12]\n  batch_size: [256]\n  epochs: [1]\n")
+    code, run_dir = sweep(["--space", str(space), "--workers", "2", "--max-train-samples", "1000"],
+                          tmp_path / "runs", real_data_dir)
+    assert code == 1
+    rows = {row["lr"]: row for row in read_csv(run_dir / "trials.csv")}
+    assert rows["0.01"]["status"] == "ok"
+    assert rows["1000000000000.0"]["status"] == "failed"
+    assert "FloatingPointError: training loss became nan at epoch 1" in rows["1000000000000.0"]["error"]
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert summary["n_failed"] == 1 and summary["best_config"]["lr"] == 0.01 and summary["test_accuracy"] > 0
+
+
+def test_eight_workers_on_this_machine(real_data_dir, ray_tmpdir, write_space, tmp_path):
+    space = write_space("grid:\n  activation: [relu, swish]\n  lr: [0.001, 0.01]\n  dropout: [0.0, 0.2]\n"
+                        "  batch_size: [256]\n  epochs: [1]\n")
+    code, run_dir = sweep(["--space", str(space), "--workers", "8", "--cv", "2", "--max-train-samples", "1200",
+                           "--no-refit"], tmp_path / "runs", real_data_dir)
+    assert code == 0
+    rows = read_csv(run_dir / "trials.csv")
+    assert len(rows) == 8 and all(r["status"] == "ok" for r in rows)
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert summary["cpus_per_trial"] == pytest.approx((os.cpu_count() or 1) / 8, abs=1e-3)
+    assert summary["test_accuracy"] is None
+
+
+def test_a_killed_driver_resumes_without_repeats(real_data_dir, ray_tmpdir, write_space, tmp_path):
+    text = "grid:\n  activation: [relu, swish, selu]\n  lr: [0.001, 0.01]\n  batch_size: [256]\n  epochs: [2]\n"
+    space = write_space(text)
+    out = tmp_path / "runs"
+    argv = ["--space", str(space), "--workers", "1", "--max-train-samples", "1500", "--no-refit",
+            "--data-dir", str(real_data_dir), "--out", str(out)]
+    driver = subprocess.Popen([sys.executable, "-m", "tune_jobs.fashion", *argv], start_new_session=True,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=os.environ.copy())
+    try:
+        rows = wait_for_rows(out, at_least=2, timeout=240)
+        time.sleep(1.5)  # Ray snapshots its experiment state every second (TUNE_GLOBAL_CHECKPOINT_S)
+    finally:
+        os.killpg(driver.pid, signal.SIGKILL)  # the driver and the Ray it started: one session
+        driver.wait()
+        end_leftovers(ray_tmpdir)
+    [run_dir] = list(out.iterdir())
+    before = {row["trial_id"]: row for row in read_csv(run_dir / "trials.csv")}
+    assert 2 <= len(before) < 6
+
+    code = fashion.main(["--resume", str(run_dir)])
+    assert code == 0
+    after = read_csv(run_dir / "trials.csv")
+    assert len(after) == 6 and len({r["trial_id"] for r in after}) == 6
+    assert set(configs_in(after, ["activation", "lr", "batch_size", "epochs"])) == grid_of(text)
+    for row in after:
+        if row["trial_id"] in before:
+            assert row == before[row["trial_id"]]  # kept, not trained again
+            [trial_dir] = (run_dir / "tune").glob(f"*{row['trial_id']}*")
+            assert len((trial_dir / "result.json").read_text().splitlines()) == 2  # two epochs, once
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert summary["finished"] and summary["n_trials"] == 6
+
+
+def wait_for_rows(out: Path, at_least: int, timeout: float) -> list[dict]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        tables = list(out.glob("*/trials.csv"))
+        if tables and len(rows := read_csv(tables[0])) >= at_least:
+            return rows
+        time.sleep(0.2)
+    raise AssertionError(f"no {at_least} finished trials within {timeout} s")
+
+
+def end_leftovers(ray_tmpdir: Path) -> None:
+    """Kill any Ray process of this test's private temp dir that outlived its session."""
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            cmdline = (proc / "cmdline").read_bytes().decode(errors="replace")
+        except OSError:
+            continue
+        if str(ray_tmpdir) in cmdline:
+            try:
+                os.kill(int(proc.name), signal.SIGKILL)
+            except ProcessLookupError:
+                pass

@@ -1,0 +1,82 @@
+"""Ray Tune callbacks of a sweep: the trials table on disk, and the live progress line.
+
+Both derive everything from the list of trials Ray passes in, so they hold no state that
+could go stale, and they work unchanged on a resumed experiment.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from ray import tune
+
+from tune_jobs import progress
+from tune_jobs.results import write_trials
+
+
+class TrialsRecorder(tune.Callback):
+    """Rewrites ``trials.csv`` each time a trial ends, and once more at the end."""
+
+    def __init__(self, path: Path, params: list[str]):
+        self.path = Path(path)
+        self.params = list(params)
+
+    def on_trial_complete(self, iteration, trials, trial, **info):
+        write_trials(self.path, trials, self.params)
+
+    def on_trial_error(self, iteration, trials, trial, **info):
+        write_trials(self.path, trials, self.params)
+
+    def on_experiment_end(self, trials, **info):
+        write_trials(self.path, trials, self.params)
+
+
+class ProgressView(tune.Callback):
+    """Draws :func:`progress.format_line` on ``progress.console``."""
+
+    def __init__(self, total: int, metric: str = "cv_accuracy"):
+        self.total = total
+        self.metric = metric
+        self._started: float | None = None
+        self._finished_at_start = 0
+        self._last_finished = -1
+        self._last_draw = 0.0
+
+    def on_step_end(self, iteration, trials, **info):
+        self._draw(trials, final=False)
+
+    def on_experiment_end(self, trials, **info):
+        self._draw(trials, final=True)
+
+    def _draw(self, trials, final: bool) -> None:
+        counts = self._count(trials)
+        now = time.monotonic()
+        if self._started is None:
+            self._started, self._finished_at_start = now, counts.finished
+        elapsed = now - self._started
+        eta = progress.eta_s(elapsed, counts.finished - self._finished_at_start,
+                             counts.total - counts.finished)
+        line = progress.format_line(counts, elapsed, eta)
+        interactive = progress.console.isatty()
+        changed = counts.finished != self._last_finished
+        if interactive and (final or now - self._last_draw >= 1.0):
+            progress.console.write("\r\033[K" + line + ("\n" if final else ""))
+        elif not interactive and changed:
+            progress.console.write(line + "\n")
+        else:
+            return
+        progress.console.flush()
+        self._last_finished, self._last_draw = counts.finished, now
+
+    def _count(self, trials) -> progress.Counts:
+        done = [t for t in trials if t.status == "TERMINATED"]
+        scores = [t.last_result.get(self.metric) for t in done if t.last_result]
+        scores = [s for s in scores if s is not None]
+        return progress.Counts(
+            total=max(self.total, len(trials)),
+            done=len(done),
+            running=sum(t.status == "RUNNING" for t in trials),
+            failed=sum(t.status == "ERROR" for t in trials),
+            best=max(scores, default=None),
+        )

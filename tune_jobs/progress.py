@@ -1,0 +1,59 @@
+"""The live view of a sweep: one line of done / running / pending / failed, best, elapsed, ETA.
+
+On a terminal the line is redrawn in place; elsewhere (CI, a log file) a line is printed
+only when a trial ends, so a 144-trial sweep writes 144 short lines, not Ray's tables.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from typing import TextIO
+
+# Where the view is drawn. The runner points this at the real terminal while Ray's own
+# output goes to the run directory; callbacks look it up at call time, as they are pickled
+# into Ray's experiment state and unpickled on --resume.
+console: TextIO = sys.stdout
+
+
+@dataclass(frozen=True)
+class Counts:
+    total: int
+    done: int = 0  # finished without error (completed or stopped early)
+    running: int = 0
+    failed: int = 0
+    best: float | None = None
+
+    @property
+    def pending(self) -> int:
+        return max(0, self.total - self.done - self.running - self.failed)
+
+    @property
+    def finished(self) -> int:
+        return self.done + self.failed
+
+
+def eta_s(elapsed_s: float, finished_here: int, remaining: int) -> float | None:
+    """Seconds left at the pace of this session (None before the first trial ends here)."""
+    if remaining == 0:
+        return 0.0
+    if finished_here <= 0:
+        return None
+    return elapsed_s / finished_here * remaining
+
+
+def format_line(counts: Counts, elapsed_s: float, eta: float | None) -> str:
+    best = "-" if counts.best is None else f"{counts.best:.4f}"
+    return (
+        f"trials {counts.finished}/{counts.total} done {counts.done} running {counts.running} "
+        f"pending {counts.pending} failed {counts.failed} | best cv_accuracy {best} | "
+        f"elapsed {clock(elapsed_s)} eta {clock(eta)}"
+    )
+
+
+def clock(seconds: float | None) -> str:
+    if seconds is None:
+        return "?"
+    seconds = int(round(seconds))
+    hours, rest = divmod(seconds, 3600)
+    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}"

@@ -1,0 +1,78 @@
+"""The run directory ``<out>/<name>-<timestamp>/``: its layout, and atomic writes into it.
+
+Every file is written to a temporary name and renamed, so a killed driver leaves either
+the old file or the new one, never half of one.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+SETTINGS = "run.json"  # the run's options, so that --resume needs only the directory
+SPACE = "space.yaml"  # the search-space file as it was used
+TRIALS = "trials.csv"
+SUMMARY = "summary.json"
+DRIVER_LOG = "driver.log"  # what Ray prints in the driver process
+TUNE_DIR = "tune"  # Ray Tune's experiment: its state for resuming, one folder per trial
+
+
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
+
+
+def new_run_dir(out: str | Path, name: str) -> Path:
+    """A fresh, empty ``<out>/<name>-<YYYYmmdd-HHMMSS>`` (suffixed if that second is taken)."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    out = Path(out).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    for attempt in range(100):
+        path = out / (f"{name}-{stamp}" + (f"-{attempt}" if attempt else ""))
+        try:
+            path.mkdir()
+            return path
+        except FileExistsError:
+            continue
+    raise RuntimeError(f"{out}: cannot create a run directory for {name}-{stamp}")
+
+
+def write_text(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` atomically (temporary file in the same folder, then rename)."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; a result file is as readable as any
+        with os.fdopen(fd, "w") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_json(path: Path, data: Mapping[str, Any]) -> None:
+    write_text(path, json.dumps(data, indent=2, default=str) + "\n")
+
+
+def read_json(path: Path) -> dict[str, Any]:
+    return json.loads(path.read_text())
+
+
+def write_csv(path: Path, rows: Iterable[Mapping[str, Any]], columns: list[str]) -> None:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore")
+    writer.writeheader()
+    writer.writerows(rows)
+    write_text(path, buffer.getvalue())
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="") as handle:
+        return list(csv.DictReader(handle))

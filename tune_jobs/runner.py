@@ -1,0 +1,177 @@
+"""The only place that starts Ray and builds a Tuner; it fills the run directory.
+
+    run_sweep(settings, spec, data, run_dir, resume=False) -> exit code
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+import time
+from contextlib import contextmanager
+from importlib import metadata
+from pathlib import Path
+from typing import Any, Iterator, Mapping
+
+import numpy as np
+
+from tune_jobs import progress, rundir
+from tune_jobs.results import best_row, config_of, read_trials, summarize
+from tune_jobs.searchers import get_searcher
+from tune_jobs.settings import RunSettings
+from tune_jobs.spec import Spec
+
+EXIT_OK, EXIT_TRIALS_FAILED, EXIT_INTERRUPTED = 0, 1, 130
+
+
+def run_sweep(settings: RunSettings, spec: Spec, data: Mapping[str, np.ndarray], run_dir: Path,
+              resume: bool = False) -> int:
+    """Run (or finish) the sweep of ``spec`` in ``run_dir``; 0 ok, 1 some trials failed, 130 unfinished."""
+    import ray
+
+    started = time.monotonic()
+    with ray_output_to(run_dir / rundir.DRIVER_LOG):
+        try:
+            start_ray(settings.address)
+            data_ref = ray.put(dict(data))
+            plan = get_searcher(settings.searcher).plan(spec)
+            cpus = cpus_per_trial(settings.workers)
+            tuner = make_tuner(settings, spec, plan, data_ref, cpus, run_dir, resume)
+            tuner.fit()
+            rows = read_trials(run_dir / rundir.TRIALS)
+            finished = len(rows) >= plan.total
+            best = best_row(rows)
+            best_config = config_of(best, spec.grid, spec.fixed) if best else None
+            test_accuracy = None
+            if finished and settings.refit and best_config:
+                progress.console.write(f"refitting the best configuration on {len(data['y_train'])} images\n")
+                test_accuracy = refit(best_config, data_ref, settings.seed)
+        finally:
+            ray.shutdown()
+    summary = {
+        "name": spec.name,
+        "searcher": settings.searcher,
+        "space": str(spec.path),
+        "finished": finished,
+        "best_config": best_config,
+        **summarize(rows, settings.cv),
+        "test_accuracy": test_accuracy,
+        "n_configs": plan.total,
+        "wall_s": round(time.monotonic() - started + _previous_wall_s(run_dir, resume), 1),
+        "workers": settings.workers,
+        "cpus_per_trial": cpus,
+        "cv": settings.cv,
+        "seed": settings.seed,
+        "n_train": int(len(data["y_train"])),
+        "n_test": int(len(data["y_test"])),
+        "versions": versions(),
+    }
+    rundir.write_json(run_dir / rundir.SUMMARY, summary)
+    if not finished:
+        return EXIT_INTERRUPTED
+    return EXIT_TRIALS_FAILED if summary["n_failed"] else EXIT_OK
+
+
+def make_tuner(settings: RunSettings, spec: Spec, plan, data_ref, cpus: float, run_dir: Path, resume: bool):
+    from ray import tune
+
+    from tune_jobs.callbacks import ProgressView, TrialsRecorder
+    from tune_jobs.trainable import train_cv
+
+    trainable = tune.with_resources(
+        tune.with_parameters(train_cv, data=data_ref, cv=settings.cv, seed=settings.seed),
+        {"cpu": cpus},
+    )
+    # Snapshot the experiment often, so a killed driver loses at most a second of trials.
+    os.environ.setdefault("TUNE_GLOBAL_CHECKPOINT_S", "1")
+    if resume:
+        return tune.Tuner.restore(str(run_dir / rundir.TUNE_DIR), trainable=trainable,
+                                  resume_unfinished=True, resume_errored=False, restart_errored=False)
+    return tune.Tuner(
+        trainable,
+        param_space=plan.param_space,
+        tune_config=tune.TuneConfig(
+            metric="cv_accuracy", mode="max", search_alg=plan.search_alg, num_samples=plan.num_samples,
+            max_concurrent_trials=settings.workers, reuse_actors=True,
+        ),
+        run_config=tune.RunConfig(
+            storage_path=str(run_dir), name=rundir.TUNE_DIR, verbose=0, log_to_file=True,
+            callbacks=[TrialsRecorder(run_dir / rundir.TRIALS, list(spec.grid)), ProgressView(plan.total)],
+            failure_config=tune.FailureConfig(max_failures=0),
+        ),
+    )
+
+
+def start_ray(address: str | None) -> None:
+    """Join the cluster at ``address``, or start a private local Ray (its temp dir: RAY_TMPDIR)."""
+    import ray
+
+    common = {"log_to_driver": False, "logging_level": "WARNING"}
+    if address:
+        ray.init(address=address, **common)
+    else:
+        ray.init(address="local", include_dashboard=False, **common)
+
+
+def cpus_per_trial(workers: int) -> float:
+    """Each of ``workers`` concurrent trials gets an equal share of the cluster's CPUs."""
+    import ray
+
+    total = ray.cluster_resources().get("CPU", 1.0)
+    return math.floor(total / workers * 10_000) / 10_000  # Ray's resource precision
+
+
+def refit(config: dict[str, Any], data_ref, seed: int) -> float:
+    """Run the refit as a Ray task on the largest node, so it works the same on a cluster."""
+    import ray
+
+    from tune_jobs.trainable import refit_and_score
+
+    cpus = max(node["Resources"].get("CPU", 0) for node in ray.nodes() if node["Alive"]) or 1
+    task = ray.remote(num_cpus=cpus)(refit_and_score)
+    return ray.get(task.remote(config, data_ref, seed, max(1, int(cpus))))
+
+
+@contextmanager
+def ray_output_to(log_path: Path) -> Iterator[None]:
+    """Send everything printed to fds 1 and 2 (Ray's tables, warnings, tracebacks) to ``log_path``;
+    the progress line keeps the real terminal through ``progress.console``."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = os.dup(1), os.dup(2)
+    terminal = os.fdopen(os.dup(1), "w", buffering=1)
+    log_fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    os.dup2(log_fd, 1)
+    os.dup2(log_fd, 2)
+    streams = sys.stdout, sys.stderr  # may write elsewhere than fds 1 and 2 (under pytest, say)
+    sys.stdout = open(1, "w", buffering=1, closefd=False)
+    sys.stderr = open(2, "w", buffering=1, closefd=False)
+    previous, progress.console = progress.console, terminal
+    try:
+        yield
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        sys.stdout, sys.stderr = streams
+        os.dup2(saved[0], 1)
+        os.dup2(saved[1], 2)
+        for fd in (*saved, log_fd):
+            os.close(fd)
+        progress.console = previous
+        terminal.close()
+
+
+def versions() -> dict[str, str | None]:
+    found = {}
+    for package in ("tune-jobs", "ray", "tensorflow", "keras", "optuna", "numpy"):
+        try:
+            found[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            found[package] = None
+    return found
+
+
+def _previous_wall_s(run_dir: Path, resume: bool) -> float:
+    path = run_dir / rundir.SUMMARY
+    return float(rundir.read_json(path).get("wall_s", 0.0)) if resume and path.exists() else 0.0

@@ -1,0 +1,45 @@
+"""Run-time options of a sweep (never hyperparameters: those live in the YAML).
+
+Stored as ``run.json`` in the run directory, so that ``--resume RUN_DIR`` runs the rest of
+the sweep exactly as it started.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import asdict, dataclass, fields
+from typing import Any, Mapping
+
+from tune_jobs.spec import SpecError
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    space: str  # the search-space file, as the user named it
+    workers: int = os.cpu_count() or 1  # trials at once; each gets total CPUs / workers
+    cv: int = 3  # folds per configuration, as GridSearchCV's cv=3
+    epochs: int | None = None  # overrides the file's epochs when set
+    max_train_samples: int | None = None  # a stratified subset of the training set
+    seed: int = 0  # folds, subset, weight initialisation
+    refit: bool = True  # train the best configuration on all training data, score the test set
+    out: str = "runs"
+    data_dir: str | None = None
+    address: str | None = None  # an existing Ray cluster; None starts a local one
+    searcher: str = "grid"
+
+    def __post_init__(self) -> None:
+        checks = {
+            "workers": (self.workers, 1), "cv": (self.cv, 2),
+            "epochs": (self.epochs, 1), "max_train_samples": (self.max_train_samples, 1),
+        }
+        for name, (value, least) in checks.items():
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < least):
+                raise SpecError(f"--{name.replace('_', '-')}: {value!r} must be an integer >= {least}")
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> "RunSettings":
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})

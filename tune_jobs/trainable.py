@@ -1,0 +1,89 @@
+"""The one trainable every searcher shares: k-fold CV of one configuration, reported per epoch.
+
+The k fold models train in lockstep, one epoch each in turn, so that after every epoch the
+mean validation accuracy over the folds can be reported and a scheduler may stop the trial.
+It gets a plain config dict and the data's object-store reference; nothing of YAML or CLI.
+"""
+
+from __future__ import annotations
+
+import gc
+import math
+import socket
+import time
+from typing import Any, Mapping
+
+import numpy as np
+
+from tune_jobs.cv import fold_indices
+from tune_jobs.model import build_model
+
+
+def train_cv(config: Mapping[str, Any], *, data: Mapping[str, np.ndarray], cv: int, seed: int) -> None:
+    """Ray Tune function trainable: reports ``cv_accuracy`` (mean over folds) every epoch.
+
+    ``data`` arrives through ``tune.with_parameters`` from the object store, read zero-copy.
+    """
+    import ray
+    from ray import tune
+
+    started = time.monotonic()
+    share = tune.get_context().get_trial_resources().required_resources.get("CPU", 1)
+    prepare_keras(threads=max(1, int(share)), seed=seed)
+    x, y = data["x_train"], data["y_train"]
+    splits = [(x[tr], y[tr], x[va], y[va]) for tr, va in fold_indices(y, cv, seed)]
+    models = [build_model(config, x.shape[1:], n_classes(y)) for _ in splits]
+    node = f"{socket.gethostname()}:{ray.get_runtime_context().get_node_id()[:8]}"
+    for epoch in range(1, config["epochs"] + 1):
+        scores = [train_one_epoch(m, split, config["batch_size"], epoch) for m, split in zip(models, splits)]
+        accuracies = [s["val_accuracy"] for s in scores]
+        tune.report({
+            "cv_accuracy": float(np.mean(accuracies)),
+            "cv_accuracy_std": float(np.std(accuracies)),
+            "cv_loss": float(np.mean([s["val_loss"] for s in scores])),
+            "train_accuracy": float(np.mean([s["accuracy"] for s in scores])),
+            "epoch": epoch,
+            "node": node,
+            "train_time_s": time.monotonic() - started,
+        })
+
+
+def train_one_epoch(model, split, batch_size: int, epoch: int) -> dict[str, float]:
+    """One more epoch of one fold model; a NaN loss fails the trial (it cannot recover)."""
+    x_train, y_train, x_val, y_val = split
+    history = model.fit(x_train, y_train, batch_size=batch_size, epochs=epoch, initial_epoch=epoch - 1,
+                        validation_data=(x_val, y_val), verbose=0)
+    scores = {name: values[-1] for name, values in history.history.items()}
+    if not math.isfinite(scores["loss"]):
+        raise FloatingPointError(f"training loss became {scores['loss']} at epoch {epoch}")
+    return scores
+
+
+def refit_and_score(config: Mapping[str, Any], data: Mapping[str, np.ndarray], seed: int, threads: int) -> float:
+    """GridSearchCV's refit: train on the whole training set, return test accuracy."""
+    prepare_keras(threads=threads, seed=seed)
+    x, y = data["x_train"], data["y_train"]
+    model = build_model(config, x.shape[1:], n_classes(y))
+    model.fit(x, y, batch_size=config["batch_size"], epochs=config["epochs"], verbose=0)
+    _, accuracy = model.evaluate(data["x_test"], data["y_test"], batch_size=1024, verbose=0)
+    return float(accuracy)
+
+
+def prepare_keras(threads: int, seed: int) -> None:
+    """Pin TensorFlow to the trial's CPU share (it ignores Ray's) and start Keras clean."""
+    import tensorflow as tf
+
+    try:
+        tf.config.threading.set_intra_op_parallelism_threads(threads)
+        tf.config.threading.set_inter_op_parallelism_threads(threads)
+    except RuntimeError:
+        pass  # a reused actor keeps the threads set by its first trial: the same share
+    import keras
+
+    keras.backend.clear_session()
+    gc.collect()
+    keras.utils.set_random_seed(seed)
+
+
+def n_classes(y: np.ndarray) -> int:
+    return int(y.max()) + 1
