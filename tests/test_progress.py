@@ -27,6 +27,7 @@ def test_view_prints_a_line_per_finished_trial_when_not_a_terminal(monkeypatch):
     view.on_step_end(0, [t("RUNNING"), t("PENDING"), t("PENDING")])
     view.on_step_end(1, [t("RUNNING"), t("RUNNING"), t("PENDING")])  # nothing finished: no line
     view.on_step_end(2, [t("TERMINATED", 0.7), t("RUNNING"), t("PENDING")])
+    view.on_step_end(3, [t("TERMINATED", 0.7), t("TERMINATED", 0.9), t("ERROR")])
     view.on_experiment_end([t("TERMINATED", 0.7), t("TERMINATED", 0.9), t("ERROR")])
     lines = out.getvalue().splitlines()
     assert len(lines) == 3

@@ -2,6 +2,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from tune_jobs.callbacks import TrialsRecorder
 from tune_jobs.results import best_row, config_of, read_trials, summarize, trial_row, write_trials
 
 PARAMS = ["activation", "lr", "epochs"]
@@ -15,26 +16,27 @@ def trial(trial_id, status="TERMINATED", epochs_trained=3, acc=0.8, error_file=N
                            error_file=error_file)
 
 
-def test_rows_of_ok_stopped_failed_and_running_trials(tmp_path):
+def test_rows_of_ok_stopped_and_failed_trials(tmp_path):
     error_file = tmp_path / "error.txt"
     error_file.write_text("Traceback (most recent call last):\n  File x\nFloatingPointError: loss became nan\n\n")
-    assert trial_row(trial("t0"), PARAMS) == {
+    assert trial_row(trial("t0"), PARAMS, failed=False) == {
         "trial_id": "t0", "status": "ok", "activation": "relu", "lr": 0.01, "max_epochs": 3,
         "cv_accuracy": 0.8, "cv_accuracy_std": 0.01, "epochs": 3, "time_s": 12.35, "node": "host:abc",
         "error": "",
     }
-    assert trial_row(trial("t1", epochs_trained=1), PARAMS)["status"] == "stopped"
-    failed = trial_row(trial("t2", status="ERROR", epochs_trained=0, error_file=str(error_file)), PARAMS)
+    assert trial_row(trial("t1", epochs_trained=1), PARAMS, failed=False)["status"] == "stopped"
+    failed = trial_row(trial("t2", epochs_trained=0, error_file=str(error_file)), PARAMS, failed=True)
     assert failed["status"] == "failed" and failed["error"] == "FloatingPointError: loss became nan"
     assert "cv_accuracy" not in failed
-    assert trial_row(trial("t3", status="RUNNING"), PARAMS) is None
+    assert trial_row(trial("t3", error_file=str(tmp_path / "gone")), PARAMS, failed=True)["error"] == (
+        "trial failed (no error file)")
 
 
 def test_table_round_trip_best_and_summary(tmp_path):
-    trials = [trial("t1", acc=0.70), trial("t0", acc=0.85, activation="swish", lr=0.002),
-              trial("t2", status="ERROR", epochs_trained=2, acc=0.99), trial("t3", status="PENDING")]
+    ended = [(trial("t1", acc=0.70), False), (trial("t0", acc=0.85, activation="swish", lr=0.002), False),
+             (trial("t2", epochs_trained=2, acc=0.99), True)]
     path = tmp_path / "trials.csv"
-    write_trials(path, trials, PARAMS)
+    write_trials(path, ended, PARAMS)
     rows = read_trials(path)
     assert [r["trial_id"] for r in rows] == ["t0", "t1", "t2"]
     assert list(rows[0]) == ["trial_id", "status", "activation", "lr", "max_epochs", "cv_accuracy",
@@ -46,6 +48,22 @@ def test_table_round_trip_best_and_summary(tmp_path):
     assert summary["n_trials"] == 3 and summary["n_failed"] == 1
     assert summary["epochs_total"] == (3 + 3 + 2) * 3
     assert summary["best_cv_accuracy"] == pytest.approx(0.85)
+
+
+def test_recorder_writes_ended_trials_only(tmp_path):
+    """A resumed run's finished trials, then Ray's events; an interrupted trial is not a result."""
+    path = tmp_path / "trials.csv"
+    before = trial("t0", acc=0.6)  # finished in an earlier session
+    done, broken, interrupted = trial("t1", "RUNNING"), trial("t2", "ERROR"), trial("t3", "RUNNING")
+    trials = [before, done, broken, interrupted, trial("t4", "PENDING")]
+    recorder = TrialsRecorder(path, PARAMS)
+    recorder.on_step_begin(0, trials)
+    recorder.on_trial_complete(1, trials, done)  # Ray calls this while the status is still RUNNING
+    recorder.on_trial_error(2, trials, broken)
+    interrupted.status = "TERMINATED"  # what Ray's clean-up after Ctrl-C does in memory
+    recorder.on_experiment_end(trials)
+    rows = read_trials(path)
+    assert [(r["trial_id"], r["status"]) for r in rows] == [("t0", "ok"), ("t1", "ok"), ("t2", "failed")]
 
 
 def test_no_best_when_every_trial_failed():

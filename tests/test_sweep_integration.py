@@ -97,7 +97,9 @@ def test_eight_workers_on_this_machine(real_data_dir, ray_tmpdir, write_space, t
     assert summary["test_accuracy"] is None
 
 
-def test_a_killed_driver_resumes_without_repeats(real_data_dir, ray_tmpdir, write_space, tmp_path):
+@pytest.mark.parametrize("how", ["ctrl-c", "kill"])
+def test_an_interrupted_sweep_resumes_without_repeats(how, real_data_dir, ray_tmpdir, write_space, tmp_path):
+    """Ctrl-C (SIGINT to the terminal's process group) or SIGKILL of the driver and its Ray."""
     text = "grid:\n  activation: [relu, swish, selu]\n  lr: [0.001, 0.01]\n  batch_size: [256]\n  epochs: [2]\n"
     space = write_space(text)
     out = tmp_path / "runs"
@@ -106,21 +108,28 @@ def test_a_killed_driver_resumes_without_repeats(real_data_dir, ray_tmpdir, writ
     driver = subprocess.Popen([sys.executable, "-m", "tune_jobs.fashion", *argv], start_new_session=True,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=os.environ.copy())
     try:
-        rows = wait_for_rows(out, at_least=2, timeout=240)
+        wait_for_rows(out, at_least=2, timeout=240)
         time.sleep(1.5)  # Ray snapshots its experiment state every second (TUNE_GLOBAL_CHECKPOINT_S)
+        os.killpg(driver.pid, signal.SIGINT if how == "ctrl-c" else signal.SIGKILL)
+        code = driver.wait(timeout=120)
     finally:
-        os.killpg(driver.pid, signal.SIGKILL)  # the driver and the Ray it started: one session
-        driver.wait()
-        end_leftovers(ray_tmpdir)
+        if driver.poll() is None:
+            os.killpg(driver.pid, signal.SIGKILL)
+            driver.wait()
+        leftovers = end_leftovers(ray_tmpdir)
     [run_dir] = list(out.iterdir())
     before = {row["trial_id"]: row for row in read_csv(run_dir / "trials.csv")}
-    assert 2 <= len(before) < 6
+    assert 2 <= len(before) < 6 and all(row["status"] == "ok" for row in before.values())
+    if how == "ctrl-c":
+        assert code == 130 and leftovers == 0  # a clean stop, with Ray shut down
+        assert not json.loads((run_dir / "summary.json").read_text())["finished"]
 
     code = fashion.main(["--resume", str(run_dir)])
     assert code == 0
     after = read_csv(run_dir / "trials.csv")
     assert len(after) == 6 and len({r["trial_id"] for r in after}) == 6
     assert set(configs_in(after, ["activation", "lr", "batch_size", "epochs"])) == grid_of(text)
+    assert all(row["status"] == "ok" and row["epochs"] == "2" for row in after)
     for row in after:
         if row["trial_id"] in before:
             assert row == before[row["trial_id"]]  # kept, not trained again
@@ -140,8 +149,9 @@ def wait_for_rows(out: Path, at_least: int, timeout: float) -> list[dict]:
     raise AssertionError(f"no {at_least} finished trials within {timeout} s")
 
 
-def end_leftovers(ray_tmpdir: Path) -> None:
-    """Kill any Ray process of this test's private temp dir that outlived its session."""
+def end_leftovers(ray_tmpdir: Path) -> int:
+    """Kill any Ray process of this test's private temp dir that outlived its driver; how many."""
+    killed = 0
     for proc in Path("/proc").iterdir():
         if not proc.name.isdigit():
             continue
@@ -152,5 +162,7 @@ def end_leftovers(ray_tmpdir: Path) -> None:
         if str(ray_tmpdir) in cmdline:
             try:
                 os.kill(int(proc.name), signal.SIGKILL)
+                killed += 1
             except ProcessLookupError:
                 pass
+    return killed

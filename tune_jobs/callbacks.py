@@ -16,20 +16,36 @@ from tune_jobs.results import write_trials
 
 
 class TrialsRecorder(tune.Callback):
-    """Rewrites ``trials.csv`` each time a trial ends, and once more at the end."""
+    """Rewrites ``trials.csv`` each time a trial ends.
+
+    A trial counts as ended on Ray's complete / error events, or when it was already ended in
+    the state a resumed run starts from. Status alone would mislead: on Ctrl-C, Ray marks the
+    trials it interrupts TERMINATED in memory (they stay RUNNING in the saved state, and resume).
+    """
 
     def __init__(self, path: Path, params: list[str]):
         self.path = Path(path)
         self.params = list(params)
+        self._failed: dict[str, bool] | None = None  # trial id -> ended with an error
+
+    def on_step_begin(self, iteration, trials, **info):
+        self._start(trials)
 
     def on_trial_complete(self, iteration, trials, trial, **info):
-        write_trials(self.path, trials, self.params)
+        self._ended(trials, trial, failed=False)
 
     def on_trial_error(self, iteration, trials, trial, **info):
-        write_trials(self.path, trials, self.params)
+        self._ended(trials, trial, failed=True)
 
-    def on_experiment_end(self, trials, **info):
-        write_trials(self.path, trials, self.params)
+    def _start(self, trials) -> None:
+        if self._failed is None:  # first call of this session: what a resumed run already had
+            self._failed = {t.trial_id: t.status == "ERROR" for t in trials if t.status in ("TERMINATED", "ERROR")}
+
+    def _ended(self, trials, trial, failed: bool) -> None:
+        self._start(trials)
+        self._failed[trial.trial_id] = failed
+        ended = [(t, self._failed[t.trial_id]) for t in trials if t.trial_id in self._failed]
+        write_trials(self.path, ended, self.params)
 
 
 class ProgressView(tune.Callback):
@@ -44,12 +60,15 @@ class ProgressView(tune.Callback):
         self._last_draw = 0.0
 
     def on_step_end(self, iteration, trials, **info):
-        self._draw(trials, final=False)
+        self._draw(trials)
 
     def on_experiment_end(self, trials, **info):
-        self._draw(trials, final=True)
+        # No count here: after Ctrl-C Ray marks interrupted trials TERMINATED in memory.
+        if progress.console.isatty() and self._last_finished >= 0:
+            progress.console.write("\n")
+            progress.console.flush()
 
-    def _draw(self, trials, final: bool) -> None:
+    def _draw(self, trials) -> None:
         counts = self._count(trials)
         now = time.monotonic()
         if self._started is None:
@@ -60,8 +79,8 @@ class ProgressView(tune.Callback):
         line = progress.format_line(counts, elapsed, eta)
         interactive = progress.console.isatty()
         changed = counts.finished != self._last_finished
-        if interactive and (final or now - self._last_draw >= 1.0):
-            progress.console.write("\r\033[K" + line + ("\n" if final else ""))
+        if interactive and (changed or now - self._last_draw >= 1.0):
+            progress.console.write("\r\033[K" + line)
         elif not interactive and changed:
             progress.console.write(line + "\n")
         else:

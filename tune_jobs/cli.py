@@ -16,6 +16,7 @@ from typing import Callable, Mapping, Sequence
 import numpy as np
 
 from tune_jobs import rundir
+from tune_jobs.errors import BadInput
 from tune_jobs.settings import RunSettings
 from tune_jobs.spec import Spec, SpecError, load_spec, parse_spec
 
@@ -50,13 +51,16 @@ def main(argv: Sequence[str] | None, *, prog: str, default_space: Path, load_dat
     try:
         settings, spec, run_dir = prepare(args, default_space)
         data = load_data(settings)
-    except (SpecError, FileNotFoundError) as exc:
+    except BadInput as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except RuntimeError as exc:  # data not found or unreadable
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    return execute(settings, spec, data, run_dir)
+    resume = run_dir is not None
+    run_dir = run_dir or start_run_dir(settings, spec)
+    try:
+        return execute(settings, spec, data, run_dir, resume)
+    except KeyboardInterrupt:  # outside Tune's own handler (Ray starting, the refit)
+        print(f"\ninterrupted; continue with: --resume {run_dir}", file=sys.stderr)
+        return 130
 
 
 def prepare(args: argparse.Namespace, default_space: Path) -> tuple[RunSettings, Spec, Path | None]:
@@ -83,20 +87,27 @@ def resumed(run_dir: Path, given: dict) -> tuple[RunSettings, Spec, Path]:
         used = ", ".join(f"--{k.replace('_', '-')} {getattr(settings, k)}" for k in changed)
         raise SpecError(f"--resume {run_dir}: options cannot change on resume (the run used {used})")
     settings = replace(settings, address=given.get("address"))
-    spec = parse_spec((run_dir / rundir.SPACE).read_text(), Path(settings.space))
+    try:
+        text = (run_dir / rundir.SPACE).read_text()
+    except OSError as exc:
+        raise SpecError(f"--resume {run_dir}: cannot read {rundir.SPACE} ({exc.strerror})") from None
+    spec = parse_spec(text, Path(settings.space))
     if settings.epochs is not None:
         spec = spec.with_epochs(settings.epochs)
     return settings, spec, run_dir
 
 
-def execute(settings: RunSettings, spec: Spec, data: Mapping[str, np.ndarray], run_dir: Path | None) -> int:
+def start_run_dir(settings: RunSettings, spec: Spec) -> Path:
+    """A new run directory holding what --resume needs: the space as used and the options."""
+    run_dir = rundir.new_run_dir(settings.out, spec.name)
+    rundir.write_text(run_dir / rundir.SPACE, spec.text)
+    rundir.write_json(run_dir / rundir.SETTINGS, settings.to_json())
+    return run_dir
+
+
+def execute(settings: RunSettings, spec: Spec, data: Mapping[str, np.ndarray], run_dir: Path, resume: bool) -> int:
     from tune_jobs.runner import EXIT_INTERRUPTED, EXIT_TRIALS_FAILED, run_sweep
 
-    resume = run_dir is not None
-    if run_dir is None:
-        run_dir = rundir.new_run_dir(settings.out, spec.name)
-        rundir.write_text(run_dir / rundir.SPACE, spec.text)
-        rundir.write_json(run_dir / rundir.SETTINGS, settings.to_json())
     print(f"{'resuming' if resume else 'run directory'}: {run_dir}")
     print(f"{spec.n_configs} configurations x {settings.cv} folds, {settings.workers} at a time, "
           f"{len(data['y_train'])} training images; Ray's logs: {run_dir / rundir.DRIVER_LOG}", flush=True)

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
+from tune_jobs.errors import BadInput
+
 ENV_VAR = "FASHION_MNIST_DIR"
 KERAS_CACHE = Path("~/.keras/datasets/fashion-mnist")
 DEBIAN_DIR = Path("/usr/share/datasets/fashion-mnist")
@@ -29,8 +31,8 @@ HOW_TO_GET = (
 )
 
 
-class DataError(RuntimeError):
-    """Fashion-MNIST could not be found or read; the CLI exits with 2."""
+class DataError(BadInput, RuntimeError):
+    """Fashion-MNIST could not be found or read."""
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """``trials.csv`` and ``summary.json``: one row per configuration, and what the sweep found.
 
-Rows are built from Ray Tune's Trial objects by a Tune callback, so the table is rewritten
-(atomically) each time a trial ends and survives a killed driver.
+Rows are built from Ray Tune's Trial objects by a Tune callback (``callbacks.TrialsRecorder``),
+so the table is rewritten (atomically) each time a trial ends and survives a killed driver.
 """
 
 from __future__ import annotations
@@ -14,14 +14,12 @@ from tune_jobs import rundir
 from tune_jobs.hyperparameters import parse_text
 
 METRIC_COLUMNS = ["cv_accuracy", "cv_accuracy_std", "epochs", "time_s", "node", "error"]
-FINISHED = ("TERMINATED", "ERROR")  # Ray Tune's trial states that will not change
 
 
 class TrialLike(Protocol):
     """What a row needs of a ``ray.tune.experiment.Trial`` (fakes in the tests have it too)."""
 
     trial_id: str
-    status: str
     config: dict[str, Any]
     last_result: dict[str, Any]
     error_file: str | None
@@ -36,17 +34,15 @@ def columns(params: Iterable[str]) -> list[str]:
     return ["trial_id", "status", *map(column_of, params), *METRIC_COLUMNS]
 
 
-def trial_row(trial: TrialLike, params: Iterable[str]) -> dict[str, Any] | None:
-    """The row of a finished trial, None while it still runs."""
-    if trial.status not in FINISHED:
-        return None
+def trial_row(trial: TrialLike, params: Iterable[str], failed: bool) -> dict[str, Any]:
+    """The row of a finished trial (``failed``: it ended with an error)."""
     result = trial.last_result or {}
     epochs = int(result.get("epoch", 0))
     row: dict[str, Any] = {"trial_id": trial.trial_id}
     row.update({column_of(p): trial.config[p] for p in params})
     row.update(epochs=epochs, time_s=round(result.get("time_total_s", 0.0), 2),
                node=result.get("node", ""), error="")
-    if trial.status == "ERROR":
+    if failed:
         row.update(status="failed", error=error_message(trial.error_file))
     else:
         row["status"] = "ok" if epochs >= trial.config["epochs"] else "stopped"
@@ -63,9 +59,9 @@ def error_message(error_file: str | None) -> str:
     return lines[-1][:500] if lines else "trial failed"
 
 
-def write_trials(path: Path, trials: Iterable[TrialLike], params: list[str]) -> list[dict[str, Any]]:
-    rows = [row for t in trials if (row := trial_row(t, params)) is not None]
-    rows.sort(key=lambda row: row["trial_id"])
+def write_trials(path: Path, finished: Iterable[tuple[TrialLike, bool]], params: list[str]) -> list[dict[str, Any]]:
+    """Write the rows of ``(trial, failed)`` pairs, sorted by trial id."""
+    rows = sorted((trial_row(t, params, failed) for t, failed in finished), key=lambda row: row["trial_id"])
     rundir.write_csv(path, rows, columns(params))
     return rows
 

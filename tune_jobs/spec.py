@@ -14,13 +14,14 @@ from typing import Any, Mapping
 
 import yaml
 
+from tune_jobs.errors import BadInput
 from tune_jobs.hyperparameters import HYPERPARAMETERS, defaults, value_problem
 
 TOP_LEVEL_KEYS = ("name", "description", "grid")
 
 
-class SpecError(ValueError):
-    """A search-space file, or a run option, that cannot be used; the CLI exits with 2."""
+class SpecError(BadInput, ValueError):
+    """A search-space file, or a run option, that cannot be used."""
 
 
 class _Loader(yaml.SafeLoader):

