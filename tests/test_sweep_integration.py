@@ -166,3 +166,52 @@ def end_leftovers(ray_tmpdir: Path) -> int:
             except ProcessLookupError:
                 pass
     return killed
+
+
+def test_address_joins_a_running_cluster_and_leaves_it_running(real_data_dir, ray_tmpdir, write_space, tmp_path,
+                                                                monkeypatch):
+    """`ray start --head` with token authentication; the sweep joins it with --address and the token."""
+    import secrets
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setenv("RAY_AUTH_MODE", "token")
+    monkeypatch.setenv("RAY_AUTH_TOKEN", secrets.token_hex(16))  # in the environment only, never on disk
+    ray_cli = Path(sys.executable).with_name("ray")
+    head = subprocess.Popen([str(ray_cli), "start", "--head", "--block", f"--port={port}", "--num-cpus=2",
+                             f"--temp-dir={ray_tmpdir}", "--node-ip-address=127.0.0.1", "--include-dashboard=false",
+                             "--disable-usage-stats"], start_new_session=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for_port(port, timeout=60)
+        space = write_space("grid:\n  lr: [0.001, 0.01]\n  batch_size: [256]\n  epochs: [1]\n")
+        code, run_dir = sweep(["--space", str(space), "--workers", "2", "--max-train-samples", "1200",
+                               "--address", f"127.0.0.1:{port}"], tmp_path / "runs", real_data_dir)
+        assert code == 0
+        rows = read_csv(run_dir / "trials.csv")
+        assert len(rows) == 2 and all(r["status"] == "ok" for r in rows)
+        summary = json.loads((run_dir / "summary.json").read_text())
+        assert summary["cpus_per_trial"] == 1.0 and 0 < summary["test_accuracy"] < 1
+        assert head.poll() is None, "the sweep must leave a cluster it joined running"
+    finally:
+        os.killpg(head.pid, signal.SIGTERM)
+        try:
+            head.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(head.pid, signal.SIGKILL)
+            head.wait()
+        end_leftovers(ray_tmpdir)
+
+
+def wait_for_port(port: int, timeout: float) -> None:
+    import socket
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.5)
+    raise AssertionError(f"nothing listens on 127.0.0.1:{port} after {timeout} s")
