@@ -38,14 +38,14 @@ def test_table_round_trip_best_and_summary(tmp_path):
     path = tmp_path / "trials.csv"
     write_trials(path, ended, PARAMS)
     rows = read_trials(path)
-    assert [r["trial_id"] for r in rows] == ["t0", "t1", "t2"]
+    assert [r["trial_id"] for r in rows] == ["t1", "t0", "t2"]  # Ray's order, the order of creation
     assert list(rows[0]) == ["trial_id", "status", "activation", "lr", "max_epochs", "cv_accuracy",
                              "cv_accuracy_std", "epochs", "time_s", "node", "error"]
     best = best_row(rows)
     assert best["trial_id"] == "t0"  # the failed trial's 0.99 does not count
     assert config_of(best, PARAMS, {"units": 128}) == {"units": 128, "activation": "swish", "lr": 0.002, "epochs": 3}
-    summary = summarize(rows, cv=3)
-    assert summary["n_trials"] == 3 and summary["n_failed"] == 1
+    summary = summarize(rows, cv=3, params=PARAMS)
+    assert summary["n_trials"] == 3 and summary["n_failed"] == 1 and summary["n_distinct_configs"] == 2
     assert summary["epochs_total"] == (3 + 3 + 2) * 3
     assert summary["best_cv_accuracy"] == pytest.approx(0.85)
 
@@ -68,7 +68,7 @@ def test_recorder_writes_ended_trials_only(tmp_path):
 
 def test_no_best_when_every_trial_failed():
     assert best_row([{"status": "failed", "cv_accuracy": ""}]) is None
-    assert summarize([], cv=3)["best_cv_accuracy"] is None
+    assert summarize([], cv=3, params=PARAMS)["best_cv_accuracy"] is None
 
 
 def test_flags_read_back_from_csv():

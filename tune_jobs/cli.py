@@ -41,6 +41,11 @@ def parser(prog: str, default_space: Path) -> argparse.ArgumentParser:
     p.add_argument("--out", help="parent of the run directory (default: runs/)")
     p.add_argument("--data-dir", help="folder with the data set's files (or set FASHION_MNIST_DIR)")
     p.add_argument("--address", help="join this Ray cluster instead of starting a local one")
+    p.add_argument("--searcher", help="grid (every configuration once), random or optuna (default: grid)")
+    p.add_argument("--num-samples", type=int, help="trials of a sampling searcher (random, optuna; default: 20)")
+    p.add_argument("--scheduler", help="early stopping: none or asha (default: none)")
+    p.add_argument("--optuna-storage", metavar="URL", help="database URL of the Optuna study "
+                   "(default: optuna.journal in the run directory)")
     p.add_argument("--resume", metavar="RUN_DIR", help="finish an interrupted sweep; other options come from it")
     p.add_argument("--smoke", action="store_true", help="a run of about a minute on a small subset")
     return p

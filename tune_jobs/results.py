@@ -60,8 +60,9 @@ def error_message(error_file: str | None) -> str:
 
 
 def write_trials(path: Path, finished: Iterable[tuple[TrialLike, bool]], params: list[str]) -> list[dict[str, Any]]:
-    """Write the rows of ``(trial, failed)`` pairs, sorted by trial id."""
-    rows = sorted((trial_row(t, params, failed) for t, failed in finished), key=lambda row: row["trial_id"])
+    """Write the rows of ``(trial, failed)`` pairs in the order given: Ray's, the order trials were created
+    (a searcher's trial ids are random, so they cannot order the table)."""
+    rows = [trial_row(t, params, failed) for t, failed in finished]
     rundir.write_csv(path, rows, columns(params))
     return rows
 
@@ -81,14 +82,20 @@ def config_of(row: Mapping[str, str], params: Iterable[str], fixed: Mapping[str,
     return {**fixed, **{p: parse_text(p, str(row[column_of(p)])) for p in params}}
 
 
-def summarize(rows: list[Mapping[str, Any]], cv: int) -> dict[str, Any]:
-    """Counts and compute of a sweep; ``epochs_total`` is epochs x folds summed over trials."""
+def summarize(rows: list[Mapping[str, Any]], cv: int, params: Iterable[str]) -> dict[str, Any]:
+    """Counts and compute of a sweep; ``epochs_total`` is epochs x folds summed over trials.
+
+    Searchers compare at equal compute, not equal trial counts: ASHA stops trials early and a
+    sampler may suggest one configuration twice (``n_distinct_configs``).
+    """
     best = best_row(rows)
+    columns = [column_of(p) for p in params]
     return {
         "best_cv_accuracy": _number(best["cv_accuracy"]) if best else None,
         "best_cv_accuracy_std": _number(best["cv_accuracy_std"]) if best else None,
         "best_trial_id": best["trial_id"] if best else None,
         "n_trials": len(rows),
+        "n_distinct_configs": len({tuple(str(r[c]) for c in columns) for r in rows}),
         "n_failed": sum(r["status"] == "failed" for r in rows),
         "n_stopped": sum(r["status"] == "stopped" for r in rows),
         "epochs_total": sum(int(r["epochs"] or 0) for r in rows) * cv,

@@ -12,13 +12,14 @@ import time
 from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import Any, Callable, Iterator, Mapping
 
 import numpy as np
 
 from tune_jobs import progress, rundir
 from tune_jobs.results import best_row, config_of, read_trials, summarize
-from tune_jobs.searchers import get_searcher
+from tune_jobs.schedulers import make_scheduler
+from tune_jobs.searchers import SearchRequest, get_searcher
 from tune_jobs.settings import RunSettings
 from tune_jobs.spec import Spec
 
@@ -26,18 +27,23 @@ EXIT_OK, EXIT_TRIALS_FAILED, EXIT_INTERRUPTED = 0, 1, 130
 
 
 def run_sweep(settings: RunSettings, spec: Spec, data: Mapping[str, np.ndarray], run_dir: Path,
-              resume: bool = False) -> int:
-    """Run (or finish) the sweep of ``spec`` in ``run_dir``; 0 ok, 1 some trials failed, 130 unfinished."""
+              resume: bool = False, trainable: Callable | None = None) -> int:
+    """Run (or finish) the sweep of ``spec`` in ``run_dir``; 0 ok, 1 some trials failed, 130 unfinished.
+
+    ``trainable`` defaults to the k-fold Keras trainable; tests pass a cheap analytic one.
+    """
     import ray
 
     started = time.monotonic()
     with ray_output_to(run_dir / rundir.DRIVER_LOG):
+        started_ray = start_ray(settings.address)
         try:
-            start_ray(settings.address)
             data_ref = ray.put(dict(data))
-            plan = get_searcher(settings.searcher).plan(spec)
+            request = SearchRequest(spec=spec, seed=settings.seed, workers=settings.workers, run_dir=run_dir,
+                                    num_samples=settings.num_samples, optuna_storage=settings.optuna_storage)
+            plan = get_searcher(settings.searcher).plan(request)
             cpus = cpus_per_trial(settings.workers)
-            tuner = make_tuner(settings, spec, plan, data_ref, cpus, run_dir, resume)
+            tuner = make_tuner(settings, spec, plan, data_ref, cpus, run_dir, resume, trainable)
             tuner.fit()
             rows = read_trials(run_dir / rundir.TRIALS)
             finished = len(rows) >= plan.total
@@ -48,14 +54,16 @@ def run_sweep(settings: RunSettings, spec: Spec, data: Mapping[str, np.ndarray],
                 progress.console.write(f"refitting the best configuration on {len(data['y_train'])} images\n")
                 test_accuracy = refit(best_config, data_ref, settings.seed)
         finally:
-            ray.shutdown()
+            if started_ray:
+                ray.shutdown()
     summary = {
         "name": spec.name,
         "searcher": settings.searcher,
+        "scheduler": settings.scheduler,
         "space": str(spec.path),
         "finished": finished,
         "best_config": best_config,
-        **summarize(rows, settings.cv),
+        **summarize(rows, settings.cv, spec.grid),
         "test_accuracy": test_accuracy,
         "n_configs": plan.total,
         "wall_s": round(time.monotonic() - started + _previous_wall_s(run_dir, resume), 1),
@@ -73,14 +81,15 @@ def run_sweep(settings: RunSettings, spec: Spec, data: Mapping[str, np.ndarray],
     return EXIT_TRIALS_FAILED if summary["n_failed"] else EXIT_OK
 
 
-def make_tuner(settings: RunSettings, spec: Spec, plan, data_ref, cpus: float, run_dir: Path, resume: bool):
+def make_tuner(settings: RunSettings, spec: Spec, plan, data_ref, cpus: float, run_dir: Path, resume: bool,
+               trainable: Callable | None):
     from ray import tune
 
     from tune_jobs.callbacks import ProgressView, TrialsRecorder
     from tune_jobs.trainable import train_cv
 
     trainable = tune.with_resources(
-        tune.with_parameters(train_cv, data=data_ref, cv=settings.cv, seed=settings.seed),
+        tune.with_parameters(trainable or train_cv, data=data_ref, cv=settings.cv, seed=settings.seed),
         {"cpu": cpus},
     )
     # Snapshot the experiment often, so a killed driver loses at most a second of trials.
@@ -93,6 +102,7 @@ def make_tuner(settings: RunSettings, spec: Spec, plan, data_ref, cpus: float, r
         param_space=plan.param_space,
         tune_config=tune.TuneConfig(
             metric="cv_accuracy", mode="max", search_alg=plan.search_alg, num_samples=plan.num_samples,
+            scheduler=make_scheduler(settings.scheduler, spec.max_epochs, spec.scheduler),
             max_concurrent_trials=settings.workers, reuse_actors=True,
         ),
         run_config=tune.RunConfig(
@@ -103,15 +113,22 @@ def make_tuner(settings: RunSettings, spec: Spec, plan, data_ref, cpus: float, r
     )
 
 
-def start_ray(address: str | None) -> None:
-    """Join the cluster at ``address``, or start a private local Ray (its temp dir: RAY_TMPDIR)."""
+def start_ray(address: str | None) -> bool:
+    """Join the cluster at ``address``, or start a private local Ray (its temp dir: RAY_TMPDIR).
+
+    True when this call connected, so the caller disconnects; a Ray the caller's own program
+    already runs (a notebook, a test) is used as it is and left running.
+    """
     import ray
 
+    if ray.is_initialized():
+        return False
     common = {"log_to_driver": False, "logging_level": "WARNING"}
     if address:
         ray.init(address=address, **common)
     else:
         ray.init(address="local", include_dashboard=False, **common)
+    return True
 
 
 def cpus_per_trial(workers: int) -> float:

@@ -10,6 +10,7 @@ import os
 from dataclasses import asdict, dataclass, fields
 from typing import Any, Mapping
 
+from tune_jobs import schedulers, searchers
 from tune_jobs.spec import SpecError
 
 
@@ -25,16 +26,23 @@ class RunSettings:
     out: str = "runs"
     data_dir: str | None = None
     address: str | None = None  # an existing Ray cluster; None starts a local one
-    searcher: str = "grid"
+    searcher: str = "grid"  # see tune_jobs/searchers
+    num_samples: int | None = None  # trials of a sampling searcher
+    scheduler: str = "none"  # early stopping: none or asha
+    optuna_storage: str | None = None  # a database URL for the Optuna study
 
     def __post_init__(self) -> None:
         checks = {
-            "workers": (self.workers, 1), "cv": (self.cv, 2),
-            "epochs": (self.epochs, 1), "max_train_samples": (self.max_train_samples, 1),
+            "workers": (self.workers, 1), "cv": (self.cv, 2), "epochs": (self.epochs, 1),
+            "max_train_samples": (self.max_train_samples, 1), "num_samples": (self.num_samples, 1),
         }
         for name, (value, least) in checks.items():
             if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < least):
                 raise SpecError(f"--{name.replace('_', '-')}: {value!r} must be an integer >= {least}")
+        schedulers.check_name(self.scheduler)
+        searchers.check_name(self.searcher)
+        searchers.check_options(self.searcher, {"num_samples": self.num_samples,
+                                                "optuna_storage": self.optuna_storage})
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

@@ -17,7 +17,8 @@ import yaml
 from tune_jobs.errors import BadInput
 from tune_jobs.hyperparameters import HYPERPARAMETERS, defaults, value_problem
 
-TOP_LEVEL_KEYS = ("name", "description", "grid")
+TOP_LEVEL_KEYS = ("name", "description", "grid", "scheduler")
+SCHEDULER_KEYS = {"grace_period": 1, "reduction_factor": 2}  # key -> smallest valid value (ASHA)
 
 
 class SpecError(BadInput, ValueError):
@@ -50,10 +51,15 @@ class Spec:
     name: str
     grid: Mapping[str, tuple[Any, ...]]  # hyperparameter -> its values, in file order
     text: str = field(repr=False)  # the file as read, copied into the run directory
+    scheduler: Mapping[str, Any] = field(default_factory=dict)  # early-stopping settings (ASHA)
 
     @property
     def n_configs(self) -> int:
         return math.prod(len(values) for values in self.grid.values())
+
+    @property
+    def max_epochs(self) -> int:
+        return max(self.grid.get("epochs", (defaults()["epochs"],)))
 
     @property
     def fixed(self) -> dict[str, Any]:
@@ -95,7 +101,20 @@ def parse_spec(text: str, path: Path) -> Spec:
         raise SpecError(f"{path}: name: {name!r} must be letters, digits, '_', '-' or '.'")
     if "grid" not in document:
         raise SpecError(f"{path}: grid: missing (a mapping of hyperparameter -> list of values)")
-    return Spec(path=path, name=name, grid=_parse_grid(document["grid"], path), text=text)
+    return Spec(path=path, name=name, grid=_parse_grid(document["grid"], path), text=text,
+                scheduler=_parse_scheduler(document.get("scheduler", {}), path))
+
+
+def _parse_scheduler(section: Any, path: Path) -> dict[str, Any]:
+    if not isinstance(section, dict):
+        raise SpecError(f"{path}: scheduler: {section!r} must be a mapping (e.g. grace_period: 1)")
+    for key, value in section.items():
+        if key not in SCHEDULER_KEYS:
+            raise SpecError(f"{path}: scheduler.{key}: unknown key (valid: {', '.join(SCHEDULER_KEYS)})")
+        least = SCHEDULER_KEYS[key]
+        if isinstance(value, bool) or not isinstance(value, int) or value < least:
+            raise SpecError(f"{path}: scheduler.{key}: {value!r} must be an integer >= {least}")
+    return dict(section)
 
 
 def _parse_grid(grid: Any, path: Path) -> dict[str, tuple[Any, ...]]:

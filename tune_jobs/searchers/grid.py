@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from tune_jobs.searchers import SearchPlan
-from tune_jobs.spec import Spec
+from tune_jobs.searchers import SearchPlan, SearchRequest
+
+OPTIONS: tuple[str, ...] = ()
 
 
-def plan(spec: Spec) -> SearchPlan:
+def plan(request: SearchRequest) -> SearchPlan:
     from ray import tune
 
+    spec = request.spec
     space = {name: tune.grid_search(list(values)) for name, values in spec.grid.items()}
     return SearchPlan(param_space={**spec.fixed, **space}, total=spec.n_configs)

@@ -1,0 +1,137 @@
+"""One contract for every searcher in the registry, on the analytic trainable (no TensorFlow)."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import shutil
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tune_jobs import rundir
+from tune_jobs.hyperparameters import parse_text
+from tune_jobs.results import column_of, read_trials
+from tune_jobs.runner import run_sweep
+from tune_jobs.searchers import SEARCHERS
+from tune_jobs.settings import RunSettings
+from tune_jobs.spec import SpecError, parse_spec
+from tune_jobs.testing import analytic_trainable, best_score, final_score
+
+SPACE = """name: analytic
+grid:
+  activation: [relu, selu, swish]
+  lr: [0.001, 0.002, 0.01]
+  batch_norm: [1, 0]
+  dropout: [0.2, 0.4]
+  epochs: [9]
+"""
+PARAMS = ["activation", "lr", "batch_norm", "dropout", "epochs"]
+DATA = {"x_train": np.zeros((10, 1)), "y_train": np.zeros(10), "x_test": np.zeros((5, 1)), "y_test": np.zeros(5)}
+
+
+@pytest.fixture(scope="module")
+def shared_ray():
+    """One private Ray for the module: the runner uses a Ray that is already up, and leaves it."""
+    import ray
+
+    temp = tempfile.mkdtemp(prefix="tj-", dir="/tmp")
+    ray.init(address="local", num_cpus=2, include_dashboard=False, _temp_dir=temp, log_to_driver=False,
+             logging_level="WARNING")
+    yield
+    ray.shutdown()
+    shutil.rmtree(temp, ignore_errors=True)
+
+
+def sweep(tmp_path: Path, searcher: str, **options) -> tuple[int, list[dict], dict, Path]:
+    spec = parse_spec(SPACE, Path("analytic.yaml"))
+    settings = RunSettings(space="analytic.yaml", searcher=searcher, refit=False, out=str(tmp_path), **options)
+    run_dir = rundir.new_run_dir(tmp_path, f"{searcher}-{options.get('seed', 0)}")
+    code = run_sweep(settings, spec, DATA, run_dir, trainable=analytic_trainable)
+    rows = read_trials(run_dir / rundir.TRIALS)
+    return code, rows, json.loads((run_dir / rundir.SUMMARY).read_text()), run_dir
+
+
+def configs(rows: list[dict]) -> list[dict]:
+    return [{p: parse_text(p, row[column_of(p)]) for p in PARAMS} for row in rows]
+
+
+GRID = parse_spec(SPACE, Path("analytic.yaml")).grid
+
+
+@pytest.mark.parametrize("searcher", sorted(SEARCHERS))
+def test_every_searcher_keeps_to_the_space_and_the_budget_and_finds_the_optimum(searcher, shared_ray, tmp_path):
+    options = {} if searcher == "grid" else {"num_samples": 30}
+    code, rows, summary, _ = sweep(tmp_path, searcher, workers=2, **options)
+    assert code == 0
+    expected = 36 if searcher == "grid" else 30
+    assert len(rows) == expected and summary["n_trials"] == expected and summary["finished"]
+    for config in configs(rows):
+        assert all(config[p] in GRID[p] for p in PARAMS), config
+    assert summary["best_cv_accuracy"] >= best_score() - 0.05 - 1e-9
+    assert summary["epochs_total"] == expected * 9 * 3
+    assert 1 <= summary["n_distinct_configs"] <= expected
+
+
+def test_grid_covers_the_product_exactly_once(shared_ray, tmp_path):
+    _, rows, summary, _ = sweep(tmp_path, "grid", workers=2)
+    seen = [tuple(c[p] for p in PARAMS) for c in configs(rows)]
+    assert sorted(seen, key=str) == sorted(itertools.product(*(GRID[p] for p in PARAMS)), key=str)
+    assert summary["best_cv_accuracy"] == pytest.approx(best_score())
+    assert summary["n_distinct_configs"] == 36
+
+
+def test_asha_stops_trials_early_and_saves_compute(shared_ray, tmp_path):
+    _, rows, summary, _ = sweep(tmp_path, "grid", workers=2, scheduler="asha")
+    stopped = [r for r in rows if r["status"] == "stopped"]
+    assert stopped and all(int(r["epochs"]) < 9 for r in stopped)
+    assert summary["n_stopped"] == len(stopped)
+    assert summary["epochs_total"] < 36 * 9 * 3
+    assert summary["best_cv_accuracy"] == pytest.approx(best_score())  # the best was not cut
+
+
+@pytest.mark.parametrize("searcher", ["random", "optuna"])
+def test_same_seed_same_suggestions_one_at_a_time(searcher, shared_ray, tmp_path):
+    first = configs(sweep(tmp_path / "a", searcher, workers=1, num_samples=8, seed=3)[1])
+    again = configs(sweep(tmp_path / "b", searcher, workers=1, num_samples=8, seed=3)[1])
+    other = configs(sweep(tmp_path / "c", searcher, workers=1, num_samples=8, seed=4)[1])
+    assert first == again and first != other
+
+
+def test_the_optuna_study_persists_every_trial(shared_ray, tmp_path):
+    import optuna
+    from optuna.storages.journal import JournalFileBackend, JournalStorage
+
+    _, rows, _, run_dir = sweep(tmp_path, "optuna", workers=2, num_samples=12)
+    storage = JournalStorage(JournalFileBackend(str(run_dir / "optuna.journal")))
+    study = optuna.load_study(study_name="analytic", storage=storage)
+    complete = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
+    assert len(complete) == 12
+    by_params = sorted(round(t.value, 6) for t in complete)
+    assert by_params == sorted(round(final_score(c), 6) for c in configs(rows))
+
+
+@pytest.mark.parametrize("options, message", [
+    ({"searcher": "grid", "num_samples": 5}, "--num-samples 5: does not apply to searcher 'grid' (its options: none)"),
+    ({"searcher": "random", "optuna_storage": "sqlite:///x.db"},
+     "--optuna-storage sqlite:///x.db: does not apply to searcher 'random' (its options: --num-samples)"),
+    ({"searcher": "hyperband"}, "--searcher: unknown searcher 'hyperband' (valid: grid, random, optuna)"),
+    ({"scheduler": "pbt"}, "--scheduler: unknown scheduler 'pbt' (valid: none, asha)"),
+    ({"searcher": "optuna", "num_samples": 0}, "--num-samples: 0 must be an integer >= 1"),
+])
+def test_options_that_do_not_apply_are_rejected(options, message):
+    with pytest.raises(SpecError) as error:
+        RunSettings(space="x.yaml", **options)
+    assert str(error.value) == message
+
+
+@pytest.mark.parametrize("section, message", [
+    ("scheduler:\n  grace_period: 0\n", "scheduler.grace_period: 0 must be an integer >= 1"),
+    ("scheduler:\n  reduction_factor: 1\n", "scheduler.reduction_factor: 1 must be an integer >= 2"),
+    ("scheduler:\n  brackets: 2\n", "scheduler.brackets: unknown key"),
+])
+def test_bad_scheduler_settings(section, message):
+    with pytest.raises(SpecError, match=message):
+        parse_spec("grid:\n  lr: [0.1]\n" + section, Path("s.yaml"))
