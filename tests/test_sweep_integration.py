@@ -215,3 +215,28 @@ def wait_for_port(port: int, timeout: float) -> None:
                 return
         time.sleep(0.5)
     raise AssertionError(f"nothing listens on 127.0.0.1:{port} after {timeout} s")
+
+
+def test_optuna_with_asha_on_real_keras(real_data_dir, ray_tmpdir, write_space, tmp_path):
+    space = write_space("name: tiny\ngrid:\n  activation: [relu, swish]\n  lr: [0.001, 0.01]\n  batch_size: [256]\n"
+                        "  epochs: [3]\nscheduler:\n  grace_period: 1\n  reduction_factor: 2\n")
+    code, run_dir = sweep(["--space", str(space), "--workers", "2", "--max-train-samples", "1500",
+                           "--searcher", "optuna", "--scheduler", "asha", "--num-samples", "6"],
+                          tmp_path / "runs", real_data_dir)
+    assert code == 0
+    rows = read_csv(run_dir / "trials.csv")
+    assert len(rows) == 6
+    for row in rows:
+        assert row["status"] in ("ok", "stopped") and 0 < float(row["cv_accuracy"]) < 1
+        assert (row["status"] == "stopped") == (int(row["epochs"]) < 3)
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert summary["searcher"] == "optuna" and summary["scheduler"] == "asha"
+    assert summary["epochs_total"] == sum(int(r["epochs"]) for r in rows) * 3
+    assert summary["n_stopped"] == sum(r["status"] == "stopped" for r in rows)
+    assert 0 < summary["test_accuracy"] < 1
+
+    import optuna
+    from optuna.storages.journal import JournalFileBackend, JournalStorage
+
+    study = optuna.load_study(study_name="tiny", storage=JournalStorage(JournalFileBackend(str(run_dir / "optuna.journal"))))
+    assert len(study.trials) == 6
