@@ -114,8 +114,7 @@ def execute(settings: RunSettings, spec: Spec, data: Mapping[str, np.ndarray], r
     from tune_jobs.runner import EXIT_INTERRUPTED, EXIT_TRIALS_FAILED, run_sweep
 
     print(f"{'resuming' if resume else 'run directory'}: {run_dir}")
-    print(f"{spec.n_configs} configurations x {settings.cv} folds, {settings.workers} at a time, "
-          f"{len(data['y_train'])} training images; Ray's logs: {run_dir / rundir.DRIVER_LOG}", flush=True)
+    print(f"Ray's logs: {run_dir / rundir.DRIVER_LOG}", flush=True)
     code = run_sweep(settings, spec, data, run_dir, resume=resume)
     report(run_dir)
     if code == EXIT_INTERRUPTED:

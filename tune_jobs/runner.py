@@ -43,42 +43,33 @@ def run_sweep(settings: RunSettings, spec: Spec, data: Mapping[str, np.ndarray],
                                     num_samples=settings.num_samples, optuna_storage=settings.optuna_storage)
             plan = get_searcher(settings.searcher).plan(request)
             cpus = cpus_per_trial(settings.workers)
+            progress.console.write(
+                f"{settings.searcher} search, {plan.total} trials x {settings.cv} folds, {settings.workers} at a time "
+                f"({cpus:g} CPU each), {len(data['y_train'])} training images\n")
             tuner = make_tuner(settings, spec, plan, data_ref, cpus, run_dir, resume, trainable)
             tuner.fit()
             rows = read_trials(run_dir / rundir.TRIALS)
             finished = len(rows) >= plan.total
             best = best_row(rows)
-            best_config = config_of(best, spec.grid, spec.fixed) if best else None
-            test_accuracy = None
-            if finished and settings.refit and best_config:
-                progress.console.write(f"refitting the best configuration on {len(data['y_train'])} images\n")
-                test_accuracy = refit(best_config, data_ref, settings.seed)
+            outcome = {"finished": finished, "best_config": config_of(best, spec.grid, spec.fixed) if best else None,
+                       **summarize(rows, settings.cv, spec.grid), "test_accuracy": None, "refit_error": None}
+            if finished and settings.refit and best:
+                outcome.update(refit(outcome["best_config"], data_ref, settings.seed, len(data["y_train"])))
         finally:
             if started_ray:
                 ray.shutdown()
+    wall_s = time.monotonic() - started + _previous_wall_s(run_dir, resume)
     summary = {
-        "name": spec.name,
-        "searcher": settings.searcher,
-        "scheduler": settings.scheduler,
-        "space": str(spec.path),
-        "finished": finished,
-        "best_config": best_config,
-        **summarize(rows, settings.cv, spec.grid),
-        "test_accuracy": test_accuracy,
-        "n_configs": plan.total,
-        "wall_s": round(time.monotonic() - started + _previous_wall_s(run_dir, resume), 1),
-        "workers": settings.workers,
-        "cpus_per_trial": cpus,
-        "cv": settings.cv,
-        "seed": settings.seed,
-        "n_train": int(len(data["y_train"])),
-        "n_test": int(len(data["y_test"])),
-        "versions": versions(),
+        "name": spec.name, "searcher": settings.searcher, "scheduler": settings.scheduler, "space": str(spec.path),
+        **outcome,
+        "n_planned": plan.total, "wall_s": round(wall_s, 1), "workers": settings.workers, "cpus_per_trial": cpus,
+        "cv": settings.cv, "seed": settings.seed, "n_train": int(len(data["y_train"])),
+        "n_test": int(len(data["y_test"])), "versions": versions(),
     }
     rundir.write_json(run_dir / rundir.SUMMARY, summary)
     if not finished:
         return EXIT_INTERRUPTED
-    return EXIT_TRIALS_FAILED if summary["n_failed"] else EXIT_OK
+    return EXIT_TRIALS_FAILED if summary["n_failed"] or summary["refit_error"] else EXIT_OK
 
 
 def make_tuner(settings: RunSettings, spec: Spec, plan, data_ref, cpus: float, run_dir: Path, resume: bool,
@@ -139,15 +130,23 @@ def cpus_per_trial(workers: int) -> float:
     return math.floor(total / workers * 10_000) / 10_000  # Ray's resource precision
 
 
-def refit(config: dict[str, Any], data_ref, seed: int) -> float:
-    """Run the refit as a Ray task on the largest node, so it works the same on a cluster."""
+def refit(config: dict[str, Any], data_ref, seed: int, n_train: int) -> dict[str, Any]:
+    """GridSearchCV's refit, as a Ray task on the largest node (the same on a cluster).
+
+    A refit that fails is reported, not raised: the sweep's results are already safe on disk.
+    """
     import ray
 
     from tune_jobs.trainable import refit_and_score
 
+    progress.console.write(f"refitting the best configuration on {n_train} images\n")
     cpus = max(node["Resources"].get("CPU", 0) for node in ray.nodes() if node["Alive"]) or 1
     task = ray.remote(num_cpus=cpus)(refit_and_score)
-    return ray.get(task.remote(config, data_ref, seed, max(1, int(cpus))))
+    try:
+        return {"test_accuracy": ray.get(task.remote(config, data_ref, seed, max(1, int(cpus))))}
+    except Exception as exc:  # a Ray task error wraps whatever the refit raised
+        progress.console.write(f"the refit failed: {exc}\n")
+        return {"refit_error": str(exc).strip().splitlines()[-1][:500]}
 
 
 @contextmanager
