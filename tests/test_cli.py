@@ -44,6 +44,12 @@ def test_bad_space_file(write_space, tmp_path, capsys, never_runs):
     assert code == 2 and f"{path}: grid.lr[1]: -1 must be > 0" in err
 
 
+def test_grid_searcher_on_a_space_with_distributions(tmp_path, capsys, never_runs):
+    space = Path(fashion.DEFAULT_SPACE).with_name("fashion_automl.yaml")
+    code, err = run(["--space", str(space)], tmp_path, capsys)
+    assert code == 2 and "fashion_automl.yaml: has distributions, not a grid; use --searcher random or optuna" in err
+
+
 def test_missing_data_is_bad_input(tmp_path, capsys, never_runs, write_space):
     path = write_space("grid:\n  lr: [0.01]\n")
     code, err = run(["--space", str(path), "--data-dir", str(tmp_path / "nowhere")], tmp_path, capsys)

@@ -29,6 +29,13 @@ def test_without_batch_norm_and_with_an_optimizer_by_name():
     assert float(model.optimizer.learning_rate) == pytest.approx(0.002)
 
 
+def test_deeper_networks_take_units_per_layer():
+    config = {**defaults(), "layers": 3, "units_1": 64, "units_2": 32, "units_3": 16, "units_4": 999}
+    model = build_model(config, (28, 28), 10)
+    assert layer_types(model) == ["Flatten"] + ["Dropout", "Dense"] * 3 + ["Dense"]
+    assert [layer.units for layer in model.layers if type(layer).__name__ == "Dense"] == [64, 32, 16, 10]
+
+
 def test_it_trains_on_ones():
     model = build_model({**defaults(), "units": 8}, (28, 28), 10)
     history = model.fit(np.ones((20, 28, 28)), np.arange(20) % 10, epochs=1, verbose=0)

@@ -135,3 +135,33 @@ def test_options_that_do_not_apply_are_rejected(options, message):
 def test_bad_scheduler_settings(section, message):
     with pytest.raises(SpecError, match=message):
         parse_spec("grid:\n  lr: [0.1]\n" + section, Path("s.yaml"))
+
+
+DEEP = """name: deep
+space:
+  layers: {int: [1, 3]}
+  units: {int: [8, 64], log: true, per_layer: true}
+  lr: {loguniform: [1.0e-4, 1.0e-1]}
+  dropout: {uniform: [0.0, 0.5]}
+  activation: [relu, swish]
+  epochs: 2
+"""
+
+
+@pytest.mark.parametrize("searcher", ["random", "optuna"])
+def test_distributions_and_units_only_for_existing_layers(searcher, shared_ray, tmp_path):
+    spec = parse_spec(DEEP, Path("deep.yaml"))
+    settings = RunSettings(space="deep.yaml", searcher=searcher, refit=False, num_samples=12, workers=2)
+    run_dir = rundir.new_run_dir(tmp_path, searcher)
+    assert run_sweep(settings, spec, DATA, run_dir, trainable=analytic_trainable) == 0
+    rows = read_trials(run_dir / rundir.TRIALS)
+    assert len(rows) == 12 and list(rows[0])[2:10] == [
+        "layers", "lr", "dropout", "activation", "max_epochs", "units_1", "units_2", "units_3"]
+    for row in rows:
+        layers = int(row["layers"])
+        assert 1 <= layers <= 3 and 1e-4 <= float(row["lr"]) <= 1e-1 and 0 <= float(row["dropout"]) <= 0.5
+        for i in (1, 2, 3):
+            value = row[f"units_{i}"]
+            assert (value != "") == (i <= layers), row
+            assert value == "" or 8 <= int(value) <= 64
+    assert len({row["lr"] for row in rows}) == 12  # continuous: no two alike

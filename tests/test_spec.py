@@ -16,7 +16,7 @@ def test_seed_grid_is_verbatim():
         "epochs": (15,),
     }
     assert spec.n_configs == 144
-    assert spec.fixed == {"units": 128}
+    assert spec.fixed == {"units": 128, "layers": 1} and spec.columns == list(spec.grid)
 
 
 def test_plain_param_grid_takes_the_baseline_for_the_rest(write_space):
@@ -56,8 +56,24 @@ BAD = [
     ("grid:\n  lr: [0.1, 0.1]\n", "grid.lr", "lists a value twice"),
     ("grid:\n  lr: [0.1\n", "malformed YAML", "line"),
     ("grid: [lr]\n", "grid", "['lr']"),
-    ("name: x\n", "grid", "missing"),
+    ("name: x\n", "grid / space", "give exactly one"),
     ("- lr\n", "expected a mapping", "['lr']"),
+    ("grid:\n  lr: [0.1]\nspace:\n  lr: [0.1]\n", "grid / space", "give exactly one"),
+    ("space:\n  lr: {uniform: [0.1, 0.01]}\n", "space.lr.uniform", "[0.1, 0.01] needs low < high"),
+    ("space:\n  lr: {loguniform: [0.0, 0.01]}\n", "space.lr.loguniform[0]", "0.0 must be > 0"),
+    ("space:\n  dropout: {loguniform: [0.0, 0.5]}\n", "space.dropout.loguniform", "needs low > 0 on a log scale"),
+    ("space:\n  units: {int: [0, 64]}\n", "space.units.int[0]", "0 must be >= 1"),
+    ("space:\n  units: {int: [16.5, 64]}\n", "space.units.int[0]", "16.5 must be an integer"),
+    ("space:\n  dropout: {uniform: [0.0, 1.0]}\n", "space.dropout.uniform[1]", "1.0 must be in [0, 1)"),
+    ("space:\n  lr: {int: [1, 3]}\n", "space.lr.int", "lr is not an integer range; use uniform or loguniform"),
+    ("space:\n  activation: {uniform: [0, 1]}\n", "space.activation.uniform", "use a list of values"),
+    ("space:\n  lr: {normal: [0, 1]}\n", "space.lr", "must have one of uniform, loguniform, int, choice"),
+    ("space:\n  lr: {choice: []}\n", "space.lr.choice", "[] is empty"),
+    ("space:\n  optimizer: [Adam, Adamm]\n", "space.optimizer[1]", "'Adamm' is not one of"),
+    ("space:\n  units: {int: [16, 64], per_layer: true}\n", "space.layers", "missing"),
+    ("space:\n  layers: {int: [1, 3]}\n  lr: {uniform: [0.1, 0.2], per_layer: true}\n", "space.lr.per_layer",
+     "only units"),
+    ("space:\n  lr: {uniform: 0.1}\n", "space.lr.uniform", "0.1 must be [low, high]"),
     ("name: 'a b'\ngrid:\n  lr: [0.1]\n", "name", "'a b'"),
 ]
 
@@ -75,3 +91,24 @@ def test_bad_files_name_file_field_and_value(write_space, text, field, value):
 def test_missing_file():
     with pytest.raises(SpecError, match="nope.yaml: cannot read"):
         load_spec("nope.yaml")
+
+
+def test_a_space_with_distributions_and_per_layer_units():
+    from tune_jobs.domains import Choice, IntRange, Uniform
+
+    spec = load_spec(SPACES / "fashion_automl.yaml")
+    assert not spec.is_grid
+    assert spec.params["layers"] == IntRange(1, 4)
+    assert spec.params["lr"] == Uniform(1e-4, 1e-2, log=True)
+    assert spec.params["dropout"] == Uniform(0.0, 0.5)
+    assert isinstance(spec.params["activation"], Choice)
+    assert spec.per_layer == {"units": IntRange(32, 512, log=True)}
+    assert spec.columns[-4:] == ["units_1", "units_2", "units_3", "units_4"]
+    assert spec.max_epochs == 30 and spec.scheduler == {"grace_period": 2, "reduction_factor": 3}
+    with pytest.raises(SpecError, match="has distributions, not a grid; use --searcher random or optuna"):
+        spec.grid
+
+
+def test_a_space_of_lists_only(write_space):
+    spec = load_spec(write_space("space:\n  lr: [0.1, 0.2]\n  units: {choice: [16, 32]}\n  epochs: 2\n"))
+    assert spec.columns == ["lr", "units", "epochs"] and spec.max_epochs == 2

@@ -17,6 +17,7 @@ import numpy as np
 
 from tune_jobs import rundir
 from tune_jobs.errors import BadInput
+from tune_jobs.searchers import get_searcher
 from tune_jobs.settings import RunSettings
 from tune_jobs.spec import Spec, SpecError, load_spec, parse_spec
 
@@ -79,6 +80,7 @@ def prepare(args: argparse.Namespace, default_space: Path) -> tuple[RunSettings,
     spec = load_spec(settings.space)
     if settings.epochs is not None:
         spec = spec.with_epochs(settings.epochs)
+    get_searcher(settings.searcher).check(spec)
     return settings, spec, None
 
 

@@ -7,7 +7,7 @@ describes a complete, sensible model. This table is the one source of those defa
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 # Names Keras resolves with ``keras.activations.get`` / ``keras.optimizers``; a unit test
 # checks every one against the installed Keras, so these lists cannot drift silently.
@@ -63,7 +63,8 @@ HYPERPARAMETERS: dict[str, Hyperparameter] = {
         Hyperparameter("activation", "relu", "str", _activation, "activation of the hidden layer"),
         Hyperparameter("batch_norm", 0, "flag", _no_check, "BatchNormalization after Flatten (1/0)"),
         Hyperparameter("dropout", 0.0, "float", _dropout, "dropout rate before the hidden layer"),
-        Hyperparameter("units", 128, "int", _at_least_one, "units of the hidden layer"),
+        Hyperparameter("layers", 1, "int", _at_least_one, "hidden layers"),
+        Hyperparameter("units", 128, "int", _at_least_one, "units of each hidden layer (units_i: of layer i)"),
         Hyperparameter("optimizer", "Adam", "str", _optimizer, "Keras optimizer, by name"),
         Hyperparameter("lr", 0.001, "float", _positive, "learning rate"),
         Hyperparameter("batch_size", 32, "int", _at_least_one, "training batch size"),
@@ -72,9 +73,24 @@ HYPERPARAMETERS: dict[str, Hyperparameter] = {
 }
 
 
+PER_LAYER = ("units",)  # may be given per hidden layer: units_1, units_2 ... (see spec.py)
+
+
+def base_name(name: str) -> str:
+    """``units_3`` -> ``units``: per-layer names share their hyperparameter's kind and checks."""
+    stem, _, index = name.rpartition("_")
+    return stem if stem in PER_LAYER and index.isdigit() else name
+
+
+def is_active(name: str, config: Mapping[str, Any]) -> bool:
+    """A per-layer hyperparameter exists only when its layer does (``units_3`` needs layers >= 3)."""
+    stem, _, index = name.rpartition("_")
+    return not (stem in PER_LAYER and index.isdigit()) or int(index) <= config.get("layers", 1)
+
+
 def value_problem(name: str, value: Any) -> str | None:
     """What is wrong with ``value`` for hyperparameter ``name``, or None when it is valid."""
-    hp = HYPERPARAMETERS[name]
+    hp = HYPERPARAMETERS[base_name(name)]
     if not _has_kind(value, hp.kind):
         return f"must be {_KIND_WORDS[hp.kind]}"
     return hp.check(value)
@@ -108,7 +124,7 @@ def defaults() -> dict[str, Any]:
 
 def parse_text(name: str, text: str) -> Any:
     """A value written to ``trials.csv`` read back with its kind (CSV holds only text)."""
-    kind = HYPERPARAMETERS[name].kind
+    kind = HYPERPARAMETERS[base_name(name)].kind
     if kind == "int":
         return int(text)
     if kind == "float":

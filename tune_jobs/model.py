@@ -1,6 +1,8 @@
 """Build the seed's Keras model from a plain config dict; nothing else.
 
-    Flatten -> [BatchNormalization] -> Dropout -> Dense(units, activation) -> Dense(10, softmax)
+    Flatten -> [BatchNormalization] -> (Dropout -> Dense(units_i, activation)) x layers -> Dense(10, softmax)
+
+With one layer (the default) this is exactly the seed's network.
 """
 
 from __future__ import annotations
@@ -17,11 +19,12 @@ def build_model(config: Mapping[str, Any], input_shape: tuple[int, ...], n_class
     layers = [keras.Input(shape=input_shape), keras.layers.Flatten()]
     if config["batch_norm"]:
         layers.append(keras.layers.BatchNormalization())
-    layers += [
-        keras.layers.Dropout(config["dropout"]),
-        keras.layers.Dense(config["units"], activation=config["activation"]),
-        keras.layers.Dense(n_classes, activation="softmax"),
-    ]
+    for i in range(1, config.get("layers", 1) + 1):
+        layers += [
+            keras.layers.Dropout(config["dropout"]),
+            keras.layers.Dense(config.get(f"units_{i}", config["units"]), activation=config["activation"]),
+        ]
+    layers.append(keras.layers.Dense(n_classes, activation="softmax"))
     model = keras.Sequential(layers)
     model.compile(
         optimizer=make_optimizer(config["optimizer"], config["lr"]),

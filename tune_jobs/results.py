@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping, Protocol
 
 from tune_jobs import rundir
-from tune_jobs.hyperparameters import parse_text
+from tune_jobs.hyperparameters import is_active, parse_text
 
 METRIC_COLUMNS = ["cv_accuracy", "cv_accuracy_std", "epochs", "time_s", "node", "error"]
 
@@ -39,7 +39,7 @@ def trial_row(trial: TrialLike, params: Iterable[str], failed: bool) -> dict[str
     result = trial.last_result or {}
     epochs = int(result.get("epoch", 0))
     row: dict[str, Any] = {"trial_id": trial.trial_id}
-    row.update({column_of(p): trial.config[p] for p in params})
+    row.update({column_of(p): trial.config.get(p) if is_active(p, trial.config) else None for p in params})
     row.update(epochs=epochs, time_s=round(result.get("time_total_s", 0.0), 2),
                node=result.get("node", ""), error="")
     if failed:
@@ -79,7 +79,8 @@ def best_row(rows: Iterable[Mapping[str, Any]]) -> Mapping[str, Any] | None:
 
 def config_of(row: Mapping[str, str], params: Iterable[str], fixed: Mapping[str, Any]) -> dict[str, Any]:
     """The full configuration of a row read back from ``trials.csv``."""
-    return {**fixed, **{p: parse_text(p, str(row[column_of(p)])) for p in params}}
+    given = {p: row[column_of(p)] for p in params if row[column_of(p)] not in (None, "")}
+    return {**fixed, **{p: parse_text(p, str(value)) for p, value in given.items()}}
 
 
 def summarize(rows: list[Mapping[str, Any]], cv: int, params: Iterable[str]) -> dict[str, Any]:

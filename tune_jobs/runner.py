@@ -51,8 +51,8 @@ def run_sweep(settings: RunSettings, spec: Spec, data: Mapping[str, np.ndarray],
             rows = read_trials(run_dir / rundir.TRIALS)
             finished = len(rows) >= plan.total
             best = best_row(rows)
-            outcome = {"finished": finished, "best_config": config_of(best, spec.grid, spec.fixed) if best else None,
-                       **summarize(rows, settings.cv, spec.grid), "test_accuracy": None, "refit_error": None}
+            outcome = {"finished": finished, "best_config": config_of(best, spec.columns, spec.fixed) if best else None,
+                       **summarize(rows, settings.cv, spec.columns), "test_accuracy": None, "refit_error": None}
             if finished and settings.refit and best:
                 outcome.update(refit(outcome["best_config"], data_ref, settings.seed, len(data["y_train"])))
         finally:
@@ -98,7 +98,7 @@ def make_tuner(settings: RunSettings, spec: Spec, plan, data_ref, cpus: float, r
         ),
         run_config=tune.RunConfig(
             storage_path=str(run_dir), name=rundir.TUNE_DIR, verbose=0, log_to_file=True,
-            callbacks=[TrialsRecorder(run_dir / rundir.TRIALS, list(spec.grid)), ProgressView(plan.total)],
+            callbacks=[TrialsRecorder(run_dir / rundir.TRIALS, spec.columns), ProgressView(plan.total)],
             failure_config=tune.FailureConfig(max_failures=0),
         ),
     )

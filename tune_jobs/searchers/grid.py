@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 from tune_jobs.searchers import SearchPlan, SearchRequest
+from tune_jobs.spec import Spec
 
 OPTIONS: tuple[str, ...] = ()
+
+
+def check(spec: Spec) -> None:
+    spec.grid  # raises for a file with distributions: a grid needs lists of values
 
 
 def plan(request: SearchRequest) -> SearchPlan:

@@ -7,15 +7,26 @@ The study lives in ``optuna.journal`` in the run directory (Optuna's journal fil
 which Optuna recommends over SQLite for files written by more than one process), or in the
 database given with ``--optuna-storage``, so ``optuna-dashboard`` opens it and ``--resume``
 continues it. Ray's OptunaSearch refuses grid domains, so the grid's values become Optuna
-categorical distributions: TPE picks from exactly the grid's values.
+categorical distributions: TPE picks from exactly the grid's values. The space is given
+define-by-run, so per-layer units exist only for the layers a trial has.
 """
 
 from __future__ import annotations
 
+import functools
+from typing import Any
+
+from tune_jobs.domains import Choice, suggest
+from tune_jobs.hyperparameters import is_active
 from tune_jobs.searchers import DEFAULT_NUM_SAMPLES, SearchPlan, SearchRequest
+from tune_jobs.spec import Spec
 
 OPTIONS = ("num_samples", "optuna_storage")
 JOURNAL = "optuna.journal"
+
+
+def check(spec) -> None:
+    """Every space can be sampled."""
 
 
 def plan(request: SearchRequest) -> SearchPlan:
@@ -24,16 +35,29 @@ def plan(request: SearchRequest) -> SearchPlan:
 
     spec = request.spec
     n = request.num_samples or DEFAULT_NUM_SAMPLES
-    varied = {name: values for name, values in spec.grid.items() if len(values) > 1}
-    constant = {name: values[0] for name, values in spec.grid.items() if len(values) == 1}
     searcher = OptunaSearch(
-        space={name: optuna.distributions.CategoricalDistribution(list(v)) for name, v in varied.items()},
+        space=functools.partial(define_by_run, spec=spec),
         metric="cv_accuracy", mode="max",
         sampler=optuna.samplers.TPESampler(seed=request.seed),
         study_name=spec.name, storage=storage(request),
     )
-    return SearchPlan(param_space={**spec.fixed, **constant}, total=n,
+    return SearchPlan(param_space=spec.fixed, total=n,
                       search_alg=searcher, num_samples=n)  # TuneConfig's max_concurrent_trials limits it
+
+
+def define_by_run(trial, spec: Spec) -> dict[str, Any]:
+    """Suggest every varied hyperparameter; return the constant ones (Optuna stores only suggestions)."""
+    constant = {}
+    for name, domain in spec.params.items():
+        if isinstance(domain, Choice) and len(domain.values) == 1:
+            constant[name] = domain.values[0]
+        else:
+            suggest(trial, name, domain)
+    layers = trial.params.get("layers", constant.get("layers", 1))
+    for name, domain in spec.layer_params.items():
+        if is_active(name, {"layers": layers}):
+            suggest(trial, name, domain)
+    return constant
 
 
 def storage(request: SearchRequest):
