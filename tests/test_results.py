@@ -54,11 +54,12 @@ def test_recorder_writes_ended_trials_only(tmp_path):
     """A resumed run's finished trials, then Ray's events; an interrupted trial is not a result."""
     path = tmp_path / "trials.csv"
     before = trial("t0", acc=0.6)  # finished in an earlier session
-    done, broken, interrupted = trial("t1", "RUNNING"), trial("t2", "ERROR"), trial("t3", "RUNNING")
+    done, broken, interrupted = trial("t1", "RUNNING"), trial("t2", "RUNNING"), trial("t3", "RUNNING")
     trials = [before, done, broken, interrupted, trial("t4", "PENDING")]
     recorder = TrialsRecorder(path, PARAMS)
     recorder.on_step_begin(0, trials)
     recorder.on_trial_complete(1, trials, done)  # Ray calls this while the status is still RUNNING
+    broken.status = "ERROR"  # Ray sets it before it calls on_trial_error
     recorder.on_trial_error(2, trials, broken)
     interrupted.status = "TERMINATED"  # what Ray's clean-up after Ctrl-C does in memory
     recorder.on_experiment_end(trials)

@@ -165,3 +165,66 @@ def test_distributions_and_units_only_for_existing_layers(searcher, shared_ray, 
             assert (value != "") == (i <= layers), row
             assert value == "" or 8 <= int(value) <= 64
     assert len({row["lr"] for row in rows}) == 12  # continuous: no two alike
+
+
+def test_optuna_study_in_a_database_url(shared_ray, tmp_path):
+    import optuna
+
+    url = f"sqlite:///{tmp_path / 'studies.db'}"
+    _, rows, summary, _ = sweep(tmp_path, "optuna", workers=2, num_samples=6, optuna_storage=url)
+    assert len(rows) == 6 and summary["finished"]
+    assert len(optuna.load_study(study_name="analytic", storage=url).trials) == 6
+
+
+RESUMABLE = """
+import sys, numpy as np
+from pathlib import Path
+from tune_jobs import rundir
+from tune_jobs.runner import run_sweep
+from tune_jobs.settings import RunSettings
+from tune_jobs.spec import parse_spec
+from tune_jobs.testing import analytic_trainable
+space, run_dir, resume = sys.argv[1], Path(sys.argv[2]), sys.argv[3] == "resume"
+spec = parse_spec(Path(space).read_text(), Path(space))
+settings = RunSettings(space=space, searcher="optuna", num_samples=10, workers=1, refit=False)
+data = {"x_train": np.zeros(2), "y_train": np.zeros(2), "x_test": np.zeros(2), "y_test": np.zeros(2), "epoch_s": 0.3}
+sys.exit(run_sweep(settings, spec, data, run_dir, resume=resume, trainable=analytic_trainable))
+"""
+
+
+def test_an_interrupted_optuna_sweep_resumes_the_same_study(shared_ray, tmp_path, monkeypatch):
+    """Ctrl-C mid-sweep, then --resume: the study ends with exactly num_samples trials, none repeated."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    import optuna
+    from optuna.storages.journal import JournalFileBackend, JournalStorage
+
+    monkeypatch.setenv("RAY_TMPDIR", tempfile.mkdtemp(prefix="tj-", dir="/tmp"))  # their own Ray, not ours
+    script, space, run_dir = tmp_path / "resumable.py", tmp_path / "analytic.yaml", tmp_path / "run"
+    script.write_text(RESUMABLE)
+    space.write_text(SPACE.replace("epochs: [9]", "epochs: [3]"))
+    run_dir.mkdir()
+    driver = subprocess.Popen([sys.executable, str(script), str(space), str(run_dir), "new"], start_new_session=True,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while len(read_trials(run_dir / rundir.TRIALS)) < 3 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    time.sleep(1.5)
+    os.killpg(driver.pid, signal.SIGINT)
+    assert driver.wait(timeout=60) == 130
+    before = read_trials(run_dir / rundir.TRIALS)
+    assert 3 <= len(before) < 10
+    resumed = subprocess.run([sys.executable, str(script), str(space), str(run_dir), "resume"], timeout=180,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    assert resumed.returncode == 0
+    after = read_trials(run_dir / rundir.TRIALS)
+    assert len(after) == 10 and len({r["trial_id"] for r in after}) == 10
+    assert after[: len(before)] == before  # kept as they were, in their order
+    study = optuna.load_study(study_name="analytic", storage=JournalStorage(JournalFileBackend(str(run_dir / "optuna.journal"))))
+    complete = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
+    assert len(complete) == 10
+    shutil.rmtree(os.environ["RAY_TMPDIR"], ignore_errors=True)

@@ -12,7 +12,7 @@ from pathlib import Path
 from ray import tune
 
 from tune_jobs import progress
-from tune_jobs.results import write_trials
+from tune_jobs.results import read_trials, write_trials
 
 
 class TrialsRecorder(tune.Callback):
@@ -26,7 +26,7 @@ class TrialsRecorder(tune.Callback):
     def __init__(self, path: Path, params: list[str]):
         self.path = Path(path)
         self.params = list(params)
-        self._failed: dict[str, bool] | None = None  # trial id -> ended with an error
+        self._failed: dict[str, bool] | None = None  # trial id -> ended with an error, in table order
 
     def on_step_begin(self, iteration, trials, **info):
         self._start(trials)
@@ -39,13 +39,16 @@ class TrialsRecorder(tune.Callback):
 
     def _start(self, trials) -> None:
         if self._failed is None:  # first call of this session: what a resumed run already had
-            self._failed = {t.trial_id: t.status == "ERROR" for t in trials if t.status in ("TERMINATED", "ERROR")}
+            order = [row["trial_id"] for row in read_trials(self.path)]  # keep the table's order
+            ended = sorted((t for t in trials if t.status in ("TERMINATED", "ERROR")),
+                           key=lambda t: order.index(t.trial_id) if t.trial_id in order else len(order))
+            self._failed = {t.trial_id: t.status == "ERROR" for t in ended}
 
     def _ended(self, trials, trial, failed: bool) -> None:
         self._start(trials)
         self._failed[trial.trial_id] = failed
-        ended = [(t, self._failed[t.trial_id]) for t in trials if t.trial_id in self._failed]
-        write_trials(self.path, ended, self.params)
+        by_id = {t.trial_id: t for t in trials}
+        write_trials(self.path, [(by_id[i], failed) for i, failed in self._failed.items()], self.params)
 
 
 class ProgressView(tune.Callback):

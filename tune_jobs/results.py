@@ -60,7 +60,7 @@ def error_message(error_file: str | None) -> str:
 
 
 def write_trials(path: Path, finished: Iterable[tuple[TrialLike, bool]], params: list[str]) -> list[dict[str, Any]]:
-    """Write the rows of ``(trial, failed)`` pairs in the order given: Ray's, the order trials were created
+    """Write the rows of ``(trial, failed)`` pairs in the order given: the order trials ended
     (a searcher's trial ids are random, so they cannot order the table)."""
     rows = [trial_row(t, params, failed) for t, failed in finished]
     rundir.write_csv(path, rows, columns(params))

@@ -23,10 +23,16 @@ def best_score() -> float:
 
 
 def analytic_trainable(config: Mapping[str, Any], *, data: Any = None, cv: int = 3, seed: int = 0) -> None:
-    """Reports ``cv_accuracy`` after every epoch, approaching ``final_score`` (same signature as train_cv)."""
+    """Reports ``cv_accuracy`` after every epoch, approaching ``final_score`` (same signature as train_cv).
+
+    ``data["epoch_s"]``, if given, makes each epoch last that long (to interrupt a sweep mid-way).
+    """
+    import time
+
     from ray import tune
 
     epochs = config["epochs"]
     for epoch in range(1, epochs + 1):
+        time.sleep((data or {}).get("epoch_s", 0))
         score = final_score(config) * (0.5 + 0.5 * epoch / epochs)
         tune.report({"cv_accuracy": score, "cv_accuracy_std": 0.0, "epoch": epoch, "node": "fake"})
