@@ -15,10 +15,11 @@ import time
 T0 = time.monotonic()
 
 
-def make_model(activation, batch_norm, dropout, lr, optimizer, units, meta):
+def make_model(activation, batch_norm, dropout, lr, optimizer, units, layers, meta):
     from tune_jobs.model import build_model
 
-    config = dict(activation=activation, batch_norm=batch_norm, dropout=dropout, lr=lr, optimizer=optimizer, units=units)
+    config = dict(activation=activation, batch_norm=batch_norm, dropout=dropout, lr=lr, optimizer=optimizer,
+                  units=units, layers=layers)
     return build_model(config, meta["X_shape_"][1:], meta["n_classes_"])
 
 
@@ -41,7 +42,7 @@ def main() -> None:
 
     spec = load_spec(args.space)
     data = load_data(RunSettings(space=args.space, max_train_samples=args.max_train_samples, seed=args.seed))
-    model_params = ("activation", "batch_norm", "dropout", "lr", "optimizer", "units")
+    model_params = ("activation", "batch_norm", "dropout", "lr", "optimizer", "units", "layers")
     grid = {**{k: [v] for k, v in spec.fixed.items()}, **{k: list(v) for k, v in spec.grid.items()}}
     param_grid = {(f"model__{k}" if k in model_params else k): v for k, v in grid.items()}
     first = {k: v[0] for k, v in param_grid.items()}

@@ -1,6 +1,6 @@
 """Benchmarks 1 and 2 of the grid sweep, side by side in one run on one reduced grid.
 
-    python benchmarks/sweep_overhead.py [--space benchmarks/reduced_grid.yaml] [--max-train-samples 30000] [--repeats 1]
+    python benchmarks/sweep_overhead.py [--space benchmarks/reduced_grid.yaml] [--max-train-samples 20000] [--repeats 1]
 
 1. Overhead: the sweep's wall time against the sum of its trials' own time / workers (target <= 1.15).
 2. tune-jobs --workers 2 against the seed's GridSearchCV(KerasClassifier, n_jobs=2): wall time ratio
@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-PARAMS_ORDER = ("activation", "batch_norm", "lr")
+PARAMS_ORDER = ("activation", "batch_norm", "lr", "optimizer")
 
 
 def run_ours(space: Path, n: int, workers: int, out: Path) -> dict:
@@ -50,13 +50,13 @@ def run_theirs(space: Path, n: int, workers: int, out: Path) -> dict:
 
 
 def key(config: dict) -> tuple:
-    return tuple(str(config[k]) for k in sorted(config) if k in ("activation", "batch_norm", "lr"))
+    return tuple(str(config[k]) for k in sorted(config) if k in PARAMS_ORDER)
 
 
 def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--space", type=Path, default=HERE / "reduced_grid.yaml")
-    p.add_argument("--max-train-samples", type=int, default=30000)
+    p.add_argument("--max-train-samples", type=int, default=20000)
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--repeats", type=int, default=1)
     args = p.parse_args()
