@@ -170,7 +170,11 @@ def end_leftovers(ray_tmpdir: Path) -> int:
 
 def test_address_joins_a_running_cluster_and_leaves_it_running(real_data_dir, ray_tmpdir, write_space, tmp_path,
                                                                 monkeypatch):
-    """`ray start --head` with token authentication; the sweep joins it with --address and the token."""
+    """`ray start --head` with token authentication; the sweep joins it with --address and the token.
+
+    The sweep runs in its own process, as a user's would: Ray caches the token of the first cluster
+    a process talks to, and this test process has talked to others.
+    """
     import secrets
     import socket
 
@@ -187,9 +191,13 @@ def test_address_joins_a_running_cluster_and_leaves_it_running(real_data_dir, ra
     try:
         wait_for_port(port, timeout=60)
         space = write_space("grid:\n  lr: [0.001, 0.01]\n  batch_size: [256]\n  epochs: [1]\n")
-        code, run_dir = sweep(["--space", str(space), "--workers", "2", "--max-train-samples", "1200",
-                               "--address", f"127.0.0.1:{port}"], tmp_path / "runs", real_data_dir)
-        assert code == 0
+        out = tmp_path / "runs"
+        driver = subprocess.run(
+            [sys.executable, "-m", "tune_jobs.fashion", "--space", str(space), "--workers", "2",
+             "--max-train-samples", "1200", "--address", f"127.0.0.1:{port}", "--data-dir", str(real_data_dir),
+             "--out", str(out)], capture_output=True, text=True, timeout=300, env=os.environ.copy())
+        assert driver.returncode == 0, driver.stderr[-2000:]
+        [run_dir] = list(out.iterdir())
         rows = read_csv(run_dir / "trials.csv")
         assert len(rows) == 2 and all(r["status"] == "ok" for r in rows)
         summary = json.loads((run_dir / "summary.json").read_text())
