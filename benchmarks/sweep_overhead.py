@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import statistics
 import subprocess
 import sys
@@ -62,9 +63,12 @@ def main() -> None:
     args = p.parse_args()
     out = Path(tempfile.mkdtemp(prefix="tj-bench-"))
     ours, theirs = [], []
-    for _ in range(args.repeats):
-        ours.append(run_ours(args.space, args.max_train_samples, args.workers, out))
-        theirs.append(run_theirs(args.space, args.max_train_samples, args.workers, out))
+    try:
+        for _ in range(args.repeats):
+            ours.append(run_ours(args.space, args.max_train_samples, args.workers, out))
+            theirs.append(run_theirs(args.space, args.max_train_samples, args.workers, out))
+    finally:
+        shutil.rmtree(out, ignore_errors=True)
 
     print(f"space {args.space.name}, {args.max_train_samples} training images, {args.workers} workers, "
           f"{args.repeats} repeat(s)")

@@ -194,6 +194,15 @@ sys.exit(run_sweep(settings, spec, data, run_dir, resume=resume, trainable=analy
 
 def test_an_interrupted_optuna_sweep_resumes_the_same_study(shared_ray, tmp_path, monkeypatch):
     """Ctrl-C mid-sweep, then --resume: the study ends with exactly num_samples trials, none repeated."""
+    ray_tmp = tempfile.mkdtemp(prefix="tj-", dir="/tmp")
+    monkeypatch.setenv("RAY_TMPDIR", ray_tmp)  # their own Ray, not ours
+    try:
+        interrupt_and_resume(tmp_path)
+    finally:
+        shutil.rmtree(ray_tmp, ignore_errors=True)
+
+
+def interrupt_and_resume(tmp_path: Path) -> None:
     import os
     import signal
     import subprocess
@@ -203,7 +212,6 @@ def test_an_interrupted_optuna_sweep_resumes_the_same_study(shared_ray, tmp_path
     import optuna
     from optuna.storages.journal import JournalFileBackend, JournalStorage
 
-    monkeypatch.setenv("RAY_TMPDIR", tempfile.mkdtemp(prefix="tj-", dir="/tmp"))  # their own Ray, not ours
     script, space, run_dir = tmp_path / "resumable.py", tmp_path / "analytic.yaml", tmp_path / "run"
     script.write_text(RESUMABLE)
     space.write_text(SPACE.replace("epochs: [9]", "epochs: [3]"))
@@ -227,4 +235,3 @@ def test_an_interrupted_optuna_sweep_resumes_the_same_study(shared_ray, tmp_path
     study = optuna.load_study(study_name="analytic", storage=JournalStorage(JournalFileBackend(str(run_dir / "optuna.journal"))))
     complete = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
     assert len(complete) == 10
-    shutil.rmtree(os.environ["RAY_TMPDIR"], ignore_errors=True)
