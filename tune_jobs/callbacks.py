@@ -1,7 +1,7 @@
 """Ray Tune callbacks of a sweep: the trials table on disk, and the live progress line.
 
-Both derive everything from the list of trials Ray passes in, so they hold no state that
-could go stale, and they work unchanged on a resumed experiment.
+Both read the trials Ray passes in; the recorder also remembers which trials ended in this
+session (Ray's status alone misleads after Ctrl-C), and both work unchanged on a resumed run.
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ import numpy as np
 from tune_jobs.cv import fold_indices
 from tune_jobs.model import build_model
 
-# Validation after every epoch is the price of early stopping; large batches make it ~15% cheaper.
+# Validation after every epoch is the price of early stopping; large batches cut its per-batch cost.
 VALIDATION_BATCH = 4096
 
 
