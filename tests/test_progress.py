@@ -34,3 +34,22 @@ def test_view_prints_a_line_per_finished_trial_when_not_a_terminal(monkeypatch):
     assert lines[1].startswith("trials 1/3 done 1 running 1 pending 1 failed 0 | best cv_accuracy 0.7000")
     assert lines[2].startswith("trials 3/3 done 2 running 0 pending 0 failed 1 | best cv_accuracy 0.9000")
     assert lines[2].endswith("eta 0:00:00")
+
+
+def test_a_budgeted_sweep_shows_compute_spent_and_its_eta_follows_compute(monkeypatch):
+    counts = Counts(total=50, done=4, running=2, failed=1, best=0.85, used=90, budget=360)
+    assert format_line(counts, 60, 180).startswith(
+        "trials 5 done 4 running 2 failed 1 | compute 90/360 epochs x folds (25%) | best cv_accuracy 0.8500")
+    out = io.StringIO()
+    monkeypatch.setattr(progress, "console", out)
+    now = [0.0]
+    monkeypatch.setattr("tune_jobs.callbacks.time.monotonic", lambda: now[0])
+    view = ProgressView(total=50, budget=360, cv=3)
+
+    def trial(status, epoch, acc=0.8):
+        return SimpleNamespace(status=status, last_result={"cv_accuracy": acc, "epoch": epoch})
+
+    view.on_step_end(0, [trial("RUNNING", 0)])
+    now[0] = 100.0  # a quarter of the budget in 100 s: 300 s to go
+    view.on_step_end(1, [trial("TERMINATED", 20), trial("RUNNING", 10)])
+    assert out.getvalue().splitlines()[-1].endswith("elapsed 0:01:40 eta 0:05:00")

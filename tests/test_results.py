@@ -21,8 +21,8 @@ def test_rows_of_ok_stopped_and_failed_trials(tmp_path):
     error_file.write_text("Traceback (most recent call last):\n  File x\nFloatingPointError: loss became nan\n\n")
     assert trial_row(trial("t0"), PARAMS, failed=False) == {
         "trial_id": "t0", "status": "ok", "activation": "relu", "lr": 0.01, "max_epochs": 3,
-        "cv_accuracy": 0.8, "cv_accuracy_std": 0.01, "epochs": 3, "time_s": 12.35, "node": "host:abc",
-        "error": "",
+        "cv_accuracy": 0.8, "cv_accuracy_std": 0.01, "epochs": 3, "time_s": 12.35, "elapsed_s": None,
+        "node": "host:abc", "error": "",
     }
     assert trial_row(trial("t1", epochs_trained=1), PARAMS, failed=False)["status"] == "stopped"
     failed = trial_row(trial("t2", epochs_trained=0, error_file=str(error_file)), PARAMS, failed=True)
@@ -33,14 +33,15 @@ def test_rows_of_ok_stopped_and_failed_trials(tmp_path):
 
 
 def test_table_round_trip_best_and_summary(tmp_path):
-    ended = [(trial("t1", acc=0.70), False), (trial("t0", acc=0.85, activation="swish", lr=0.002), False),
-             (trial("t2", epochs_trained=2, acc=0.99), True)]
+    ended = [(trial("t1", acc=0.70), False, 10.0), (trial("t0", acc=0.85, activation="swish", lr=0.002), False, 20.0),
+             (trial("t2", epochs_trained=2, acc=0.99), True, 30.04)]
     path = tmp_path / "trials.csv"
     write_trials(path, ended, PARAMS)
     rows = read_trials(path)
     assert [r["trial_id"] for r in rows] == ["t1", "t0", "t2"]  # Ray's order, the order of creation
     assert list(rows[0]) == ["trial_id", "status", "activation", "lr", "max_epochs", "cv_accuracy",
-                             "cv_accuracy_std", "epochs", "time_s", "node", "error"]
+                             "cv_accuracy_std", "epochs", "time_s", "elapsed_s", "node", "error"]
+    assert [r["elapsed_s"] for r in rows] == ["10.0", "20.0", "30.0"]
     best = best_row(rows)
     assert best["trial_id"] == "t0"  # the failed trial's 0.99 does not count
     assert config_of(best, PARAMS, {"units": 128}) == {"units": 128, "activation": "swish", "lr": 0.002, "epochs": 3}
@@ -65,6 +66,27 @@ def test_recorder_writes_ended_trials_only(tmp_path):
     recorder.on_experiment_end(trials)
     rows = read_trials(path)
     assert [(r["trial_id"], r["status"]) for r in rows] == [("t0", "ok"), ("t1", "ok"), ("t2", "failed")]
+
+
+def test_recorder_clock_continues_after_a_resume(tmp_path, monkeypatch):
+    """elapsed_s counts running time: a resumed session starts where the last ended trial was."""
+    import tune_jobs.callbacks as callbacks
+
+    now = [1000.0]
+    monkeypatch.setattr(callbacks.time, "monotonic", lambda: now[0])
+    path = tmp_path / "trials.csv"
+    first, second = trial("t0", "RUNNING"), trial("t1", "RUNNING")
+    recorder = TrialsRecorder(path, PARAMS)
+    recorder.on_step_begin(0, [first, second])
+    now[0] += 30
+    recorder.on_trial_complete(1, [first, second], first)
+    now[0] += 5000  # interrupted with t1 running, then resumed much later by a new recorder
+    first.status = "TERMINATED"
+    resumed = TrialsRecorder(path, PARAMS)
+    resumed.on_step_begin(0, [first, second])
+    now[0] += 12
+    resumed.on_trial_complete(1, [first, second], second)
+    assert [float(r["elapsed_s"]) for r in read_trials(path)] == [30.0, 42.0]
 
 
 def test_no_best_when_every_trial_failed():

@@ -235,3 +235,16 @@ def interrupt_and_resume(tmp_path: Path) -> None:
     study = optuna.load_study(study_name="analytic", storage=JournalStorage(JournalFileBackend(str(run_dir / "optuna.journal"))))
     complete = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
     assert len(complete) == 10
+
+
+@pytest.mark.parametrize("searcher,scheduler", [("grid", "none"), ("random", "none"), ("optuna", "asha")])
+def test_a_budget_ends_every_searcher_at_exactly_that_compute(searcher, scheduler, shared_ray, tmp_path):
+    """The budget (epochs x folds) is what searchers compare at; trials cut by it are `stopped`."""
+    budget = 300  # less than the grid's 36 x 9 x 3 = 972
+    code, rows, summary, _ = sweep(tmp_path, searcher, workers=2, scheduler=scheduler, budget=budget)
+    assert code == 0 and summary["finished"] and summary["budget"] == budget
+    assert summary["epochs_total"] == budget == sum(int(r["epochs"]) for r in rows) * 3
+    assert all(r["status"] in ("ok", "stopped") for r in rows)
+    assert any(r["status"] == "stopped" for r in rows)  # 300 is not a whole number of 27-epoch trials
+    assert all(float(r["elapsed_s"]) >= 0 for r in rows)
+    assert [float(r["elapsed_s"]) for r in rows] == sorted(float(r["elapsed_s"]) for r in rows)

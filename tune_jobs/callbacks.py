@@ -1,4 +1,4 @@
-"""Ray Tune callbacks of a sweep: the trials table on disk, and the live progress line.
+"""Ray Tune callbacks of a sweep: the trials table on disk, the live progress line, the budget.
 
 Both read the trials Ray passes in; the recorder also remembers which trials ended in this
 session (Ray's status alone misleads after Ctrl-C), and both work unchanged on a resumed run.
@@ -12,6 +12,7 @@ from pathlib import Path
 from ray import tune
 
 from tune_jobs import progress
+from tune_jobs.budget import used_by
 from tune_jobs.results import read_trials, write_trials
 
 
@@ -21,12 +22,20 @@ class TrialsRecorder(tune.Callback):
     A trial counts as ended on Ray's complete / error events, or when it was already ended in
     the state a resumed run starts from. Status alone would mislead: on Ctrl-C, Ray marks the
     trials it interrupts TERMINATED in memory (they stay RUNNING in the saved state, and resume).
+
+    ``elapsed_s`` counts the sweep's running time: a resumed session continues from the last
+    trial that ended before the interruption, so the time a sweep sat stopped is not counted
+    and wall-time curves of interrupted and uninterrupted runs compare.
     """
 
-    def __init__(self, path: Path, params: list[str]):
+    def __init__(self, path: Path, params: list[str], budget: int | None = None, cv: int = 1):
         self.path = Path(path)
         self.params = list(params)
+        self.budget = budget  # see on_experiment_end
+        self.cv = cv
         self._failed: dict[str, bool] | None = None  # trial id -> ended with an error, in table order
+        self._elapsed: dict[str, float | None] = {}  # trial id -> elapsed_s when it ended
+        self._clock: tuple[float, float] = (0.0, 0.0)  # (this session's start, elapsed_s at that start)
 
     def on_step_begin(self, iteration, trials, **info):
         self._start(trials)
@@ -37,28 +46,49 @@ class TrialsRecorder(tune.Callback):
     def on_trial_error(self, iteration, trials, trial, **info):
         self._ended(trials, trial, failed=True)
 
+    def on_experiment_end(self, trials, **info):
+        """When the budget ran out (BudgetStopper), Ray cuts the running trials without an event:
+        they ended, stopped early. (After Ctrl-C, with budget left, they are interrupted, not ended.)"""
+        if self.budget is None or self._failed is None:
+            return
+        if sum(int(t.last_result.get("epoch", 0)) for t in trials if t.last_result) * self.cv < self.budget:
+            return
+        for trial in trials:
+            trained = trial.last_result.get("epoch", 0) if trial.last_result else 0
+            if trial.status == "TERMINATED" and trained and trial.trial_id not in self._failed:
+                self._ended(trials, trial, failed=False)
+
     def _start(self, trials) -> None:
         if self._failed is None:  # first call of this session: what a resumed run already had
-            order = [row["trial_id"] for row in read_trials(self.path)]  # keep the table's order
+            rows = read_trials(self.path)
+            order = [row["trial_id"] for row in rows]  # keep the table's order
             ended = sorted((t for t in trials if t.status in ("TERMINATED", "ERROR")),
                            key=lambda t: order.index(t.trial_id) if t.trial_id in order else len(order))
             self._failed = {t.trial_id: t.status == "ERROR" for t in ended}
+            self._elapsed = {row["trial_id"]: _float(row.get("elapsed_s")) for row in rows}
+            self._clock = (time.monotonic(), max((e for e in self._elapsed.values() if e is not None), default=0.0))
 
     def _ended(self, trials, trial, failed: bool) -> None:
         self._start(trials)
         self._failed[trial.trial_id] = failed
+        started, offset = self._clock
+        self._elapsed[trial.trial_id] = offset + time.monotonic() - started
         by_id = {t.trial_id: t for t in trials}
-        write_trials(self.path, [(by_id[i], failed) for i, failed in self._failed.items()], self.params)
+        write_trials(self.path, [(by_id[i], failed, self._elapsed.get(i)) for i, failed in self._failed.items()],
+                     self.params)
 
 
 class ProgressView(tune.Callback):
     """Draws :func:`progress.format_line` on ``progress.console``."""
 
-    def __init__(self, total: int, metric: str = "cv_accuracy"):
+    def __init__(self, total: int, metric: str = "cv_accuracy", budget: int | None = None, cv: int = 1):
         self.total = total
         self.metric = metric
+        self.budget = budget  # epochs x folds: the view then measures progress in compute
+        self.cv = cv
         self._started: float | None = None
         self._finished_at_start = 0
+        self._used_at_start = 0
         self._last_finished = -1
         self._last_draw = 0.0
 
@@ -75,10 +105,13 @@ class ProgressView(tune.Callback):
         counts = self._count(trials)
         now = time.monotonic()
         if self._started is None:
-            self._started, self._finished_at_start = now, counts.finished
+            self._started, self._finished_at_start, self._used_at_start = now, counts.finished, counts.used
         elapsed = now - self._started
-        eta = progress.eta_s(elapsed, counts.finished - self._finished_at_start,
-                             counts.total - counts.finished)
+        if self.budget:
+            eta = progress.eta_s(elapsed, counts.used - self._used_at_start, self.budget - counts.used)
+        else:
+            eta = progress.eta_s(elapsed, counts.finished - self._finished_at_start,
+                                 counts.total - counts.finished)
         line = progress.format_line(counts, elapsed, eta)
         interactive = progress.console.isatty()
         changed = counts.finished != self._last_finished
@@ -101,4 +134,38 @@ class ProgressView(tune.Callback):
             running=sum(t.status == "RUNNING" for t in trials),
             failed=sum(t.status == "ERROR" for t in trials),
             best=max(scores, default=None),
+            used=sum(int(t.last_result.get("epoch", 0)) for t in trials if t.last_result) * self.cv,
+            budget=self.budget,
         )
+
+
+class BudgetStopper(tune.Stopper):
+    """Ends the whole sweep once its trials have trained ``budget`` epochs x folds.
+
+    On ``--resume`` the compute of the trials already in ``trials.csv`` counts; trials that
+    were running at the interruption start again from nothing, so their lost epochs do not.
+    """
+
+    def __init__(self, budget: int, cv: int, trials_path: Path):
+        self.budget = budget
+        self.cv = cv
+        self.trials_path = Path(trials_path)
+        self._before: int | None = None  # what trials.csv held at the first result of this session
+        self._epochs: dict[str, int] = {}  # trial id -> epochs trained in this session
+
+    def __call__(self, trial_id: str, result: dict) -> bool:
+        # By epoch, not by call: Ray repeats a function trainable's last result when it returns.
+        if self._before is None:
+            self._before = used_by(read_trials(self.trials_path), self.cv)
+        self._epochs[trial_id] = max(self._epochs.get(trial_id, 0), int(result.get("epoch", 0)))
+        return False
+
+    def stop_all(self) -> bool:
+        return self._before is not None and self._before + sum(self._epochs.values()) * self.cv >= self.budget
+
+
+def _float(text: str | None) -> float | None:
+    try:
+        return float(text) if text not in (None, "") else None
+    except ValueError:
+        return None

@@ -36,7 +36,10 @@ def parser(prog: str, default_space: Path) -> argparse.ArgumentParser:
     p.add_argument("--cv", type=int, help="folds of cross-validation per configuration (default: 3)")
     p.add_argument("--epochs", type=int, help="override the space file's epochs")
     p.add_argument("--max-train-samples", type=int, help="train on a stratified subset of this size")
-    p.add_argument("--seed", type=int, help="seed of folds, subset and initial weights (default: 0)")
+    p.add_argument("--seed", type=int, help="seed of folds, subset, initial weights and searcher (default: 0)")
+    p.add_argument("--search-seed", type=int, help="seed of the searcher alone (default: --seed)")
+    p.add_argument("--budget", type=int, metavar="EPOCHS_X_FOLDS",
+                   help="end the sweep after this much compute: epochs x folds over all trials")
     p.add_argument("--no-refit", dest="refit", action="store_const", const=False,
                    help="skip training the best configuration on all training data")
     p.add_argument("--out", help="parent of the run directory (default: runs/)")

@@ -23,6 +23,8 @@ class Counts:
     running: int = 0
     failed: int = 0
     best: float | None = None
+    used: int = 0  # epochs x folds trained so far
+    budget: int | None = None  # a sweep with a compute budget shows it instead of pending trials
 
     @property
     def pending(self) -> int:
@@ -44,11 +46,13 @@ def eta_s(elapsed_s: float, finished_here: int, remaining: int) -> float | None:
 
 def format_line(counts: Counts, elapsed_s: float, eta: float | None) -> str:
     best = "-" if counts.best is None else f"{counts.best:.4f}"
-    return (
-        f"trials {counts.finished}/{counts.total} done {counts.done} running {counts.running} "
-        f"pending {counts.pending} failed {counts.failed} | best cv_accuracy {best} | "
-        f"elapsed {clock(elapsed_s)} eta {clock(eta)}"
-    )
+    if counts.budget:  # a budgeted sweep's trial count is not known in advance
+        head = (f"trials {counts.finished} done {counts.done} running {counts.running} failed {counts.failed} "
+                f"| compute {counts.used}/{counts.budget} epochs x folds ({counts.used / counts.budget:.0%})")
+    else:
+        head = (f"trials {counts.finished}/{counts.total} done {counts.done} running {counts.running} "
+                f"pending {counts.pending} failed {counts.failed}")
+    return f"{head} | best cv_accuracy {best} | elapsed {clock(elapsed_s)} eta {clock(eta)}"
 
 
 def clock(seconds: float | None) -> str:

@@ -11,9 +11,11 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping, Protocol
 
 from tune_jobs import rundir
+from tune_jobs.budget import used_by
 from tune_jobs.hyperparameters import is_active, parse_text
 
-METRIC_COLUMNS = ["cv_accuracy", "cv_accuracy_std", "epochs", "time_s", "node", "error"]
+# elapsed_s: when the trial ended, in seconds of the sweep's running time (see callbacks.TrialsRecorder)
+METRIC_COLUMNS = ["cv_accuracy", "cv_accuracy_std", "epochs", "time_s", "elapsed_s", "node", "error"]
 
 
 class TrialLike(Protocol):
@@ -34,14 +36,14 @@ def columns(params: Iterable[str]) -> list[str]:
     return ["trial_id", "status", *map(column_of, params), *METRIC_COLUMNS]
 
 
-def trial_row(trial: TrialLike, params: Iterable[str], failed: bool) -> dict[str, Any]:
-    """The row of a finished trial (``failed``: it ended with an error)."""
+def trial_row(trial: TrialLike, params: Iterable[str], failed: bool, elapsed_s: float | None = None) -> dict[str, Any]:
+    """The row of a finished trial (``failed``: it ended with an error; ``elapsed_s``: when)."""
     result = trial.last_result or {}
     epochs = int(result.get("epoch", 0))
     row: dict[str, Any] = {"trial_id": trial.trial_id}
     row.update({column_of(p): trial.config.get(p) if is_active(p, trial.config) else None for p in params})
     row.update(epochs=epochs, time_s=round(result.get("time_total_s", 0.0), 2),
-               node=result.get("node", ""), error="")
+               elapsed_s=None if elapsed_s is None else round(elapsed_s, 1), node=result.get("node", ""), error="")
     if failed:
         row.update(status="failed", error=error_message(trial.error_file))
     else:
@@ -59,10 +61,11 @@ def error_message(error_file: str | None) -> str:
     return lines[-1][:500] if lines else "trial failed"
 
 
-def write_trials(path: Path, finished: Iterable[tuple[TrialLike, bool]], params: list[str]) -> list[dict[str, Any]]:
-    """Write the rows of ``(trial, failed)`` pairs in the order given: the order trials ended
+def write_trials(path: Path, finished: Iterable[tuple[TrialLike, bool, float | None]],
+                 params: list[str]) -> list[dict[str, Any]]:
+    """Write the rows of ``(trial, failed, elapsed_s)`` in the order given: the order trials ended
     (a searcher's trial ids are random, so they cannot order the table)."""
-    rows = [trial_row(t, params, failed) for t, failed in finished]
+    rows = [trial_row(t, params, failed, elapsed) for t, failed, elapsed in finished]
     rundir.write_csv(path, rows, columns(params))
     return rows
 
@@ -99,7 +102,7 @@ def summarize(rows: list[Mapping[str, Any]], cv: int, params: Iterable[str]) -> 
         "n_distinct_configs": len({tuple(str(r[c]) for c in columns) for r in rows}),
         "n_failed": sum(r["status"] == "failed" for r in rows),
         "n_stopped": sum(r["status"] == "stopped" for r in rows),
-        "epochs_total": sum(int(r["epochs"] or 0) for r in rows) * cv,
+        "epochs_total": used_by(rows, cv),
         "trial_time_s": round(sum(float(r["time_s"] or 0) for r in rows), 1),
     }
 

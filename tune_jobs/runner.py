@@ -17,8 +17,9 @@ from typing import Any, Callable, Iterator, Mapping
 import numpy as np
 
 from tune_jobs import progress, rundir
+from tune_jobs.budget import trials_within, used_by
 from tune_jobs.results import best_row, config_of, read_trials, summarize
-from tune_jobs.schedulers import make_scheduler
+from tune_jobs.schedulers import make_scheduler, min_epochs
 from tune_jobs.searchers import SearchRequest, get_searcher
 from tune_jobs.settings import RunSettings
 from tune_jobs.spec import Spec
@@ -39,17 +40,19 @@ def run_sweep(settings: RunSettings, spec: Spec, data: Mapping[str, np.ndarray],
         started_ray = start_ray(settings.address)
         try:
             data_ref = ray.put(dict(data))
-            request = SearchRequest(spec=spec, seed=settings.seed, workers=settings.workers, run_dir=run_dir,
-                                    num_samples=settings.num_samples, optuna_storage=settings.optuna_storage)
+            request = SearchRequest(spec=spec, seed=settings.searcher_seed, workers=settings.workers,
+                                    run_dir=run_dir, num_samples=num_samples(settings, spec),
+                                    optuna_storage=settings.optuna_storage)
             plan = get_searcher(settings.searcher).plan(request)
             cpus = cpus_per_trial(settings.workers)
             progress.console.write(
-                f"{settings.searcher} search, {plan.total} trials x {settings.cv} folds, {settings.workers} at a time "
-                f"({cpus:g} CPU each), {len(data['y_train'])} training images\n")
+                f"{settings.searcher} search, {describe_size(settings, plan.total)}, "
+                f"{settings.workers} at a time ({cpus:g} CPU each), {len(data['y_train'])} training images\n")
             tuner = make_tuner(settings, spec, plan, data_ref, cpus, run_dir, resume, trainable)
             tuner.fit()
             rows = read_trials(run_dir / rundir.TRIALS)
-            finished = len(rows) >= plan.total
+            spent = settings.budget is not None and used_by(rows, settings.cv) >= settings.budget
+            finished = len(rows) >= plan.total or spent
             best = best_row(rows)
             outcome = {"finished": finished, "best_config": config_of(best, spec.columns, spec.fixed) if best else None,
                        **summarize(rows, settings.cv, spec.columns), "test_accuracy": None, "refit_error": None}
@@ -62,9 +65,10 @@ def run_sweep(settings: RunSettings, spec: Spec, data: Mapping[str, np.ndarray],
     summary = {
         "name": spec.name, "searcher": settings.searcher, "scheduler": settings.scheduler, "space": str(spec.path),
         **outcome,
-        "n_planned": plan.total, "wall_s": round(wall_s, 1), "workers": settings.workers, "cpus_per_trial": cpus,
-        "cv": settings.cv, "seed": settings.seed, "n_train": int(len(data["y_train"])),
-        "n_test": int(len(data["y_test"])), "versions": versions(),
+        "n_planned": plan.total, "budget": settings.budget, "max_epochs": spec.max_epochs,
+        "wall_s": round(wall_s, 1), "workers": settings.workers, "cpus_per_trial": cpus,
+        "cv": settings.cv, "seed": settings.seed, "search_seed": settings.searcher_seed,
+        "n_train": int(len(data["y_train"])), "n_test": int(len(data["y_test"])), "versions": versions(),
     }
     rundir.write_json(run_dir / rundir.SUMMARY, summary)
     if not finished:
@@ -76,7 +80,7 @@ def make_tuner(settings: RunSettings, spec: Spec, plan, data_ref, cpus: float, r
                trainable: Callable | None):
     from ray import tune
 
-    from tune_jobs.callbacks import ProgressView, TrialsRecorder
+    from tune_jobs.callbacks import BudgetStopper, ProgressView, TrialsRecorder
     from tune_jobs.trainable import train_cv
 
     trainable = tune.with_resources(
@@ -98,10 +102,26 @@ def make_tuner(settings: RunSettings, spec: Spec, plan, data_ref, cpus: float, r
         ),
         run_config=tune.RunConfig(
             storage_path=str(run_dir), name=rundir.TUNE_DIR, verbose=0, log_to_file=True,
-            callbacks=[TrialsRecorder(run_dir / rundir.TRIALS, spec.columns), ProgressView(plan.total)],
+            callbacks=[TrialsRecorder(run_dir / rundir.TRIALS, spec.columns, budget=settings.budget, cv=settings.cv),
+                       ProgressView(plan.total, budget=settings.budget, cv=settings.cv)],
             failure_config=tune.FailureConfig(max_failures=0),
+            stop=BudgetStopper(settings.budget, settings.cv, run_dir / rundir.TRIALS) if settings.budget else None,
         ),
     )
+
+
+def num_samples(settings: RunSettings, spec: Spec) -> int | None:
+    """The trials a sampling searcher runs: as asked, or as many as the budget can pay for."""
+    if settings.num_samples is not None or settings.budget is None or settings.searcher == "grid":
+        return settings.num_samples
+    least = min_epochs(settings.scheduler, spec.max_epochs, spec.scheduler)
+    return trials_within(settings.budget, settings.cv, least)
+
+
+def describe_size(settings: RunSettings, total: int) -> str:
+    if settings.budget is None:
+        return f"{total} trials x {settings.cv} folds"
+    return f"up to {total} trials x {settings.cv} folds until {settings.budget} epochs x folds are spent"
 
 
 def start_ray(address: str | None) -> bool:

@@ -25,6 +25,11 @@ def _asha(max_epochs: int, settings: Mapping[str, Any]):
 
 
 SCHEDULERS: dict[str, Callable[[int, Mapping[str, Any]], Any]] = {"none": _none, "asha": _asha}
+# The fewest epochs a trial may train under each scheduler: how many trials a budget can pay for.
+MIN_EPOCHS: dict[str, Callable[[int, Mapping[str, Any]], int]] = {
+    "none": lambda max_epochs, settings: max_epochs,
+    "asha": lambda max_epochs, settings: min(max_epochs, {**ASHA_DEFAULTS, **settings}["grace_period"]),
+}
 
 
 def check_name(name: str) -> None:
@@ -35,3 +40,8 @@ def check_name(name: str) -> None:
 def make_scheduler(name: str, max_epochs: int, settings: Mapping[str, Any]):
     check_name(name)
     return SCHEDULERS[name](max_epochs, settings)
+
+
+def min_epochs(name: str, max_epochs: int, settings: Mapping[str, Any]) -> int:
+    check_name(name)
+    return MIN_EPOCHS[name](max_epochs, settings)

@@ -21,7 +21,8 @@ class RunSettings:
     cv: int = 3  # folds per configuration, as GridSearchCV's cv=3
     epochs: int | None = None  # overrides the file's epochs when set
     max_train_samples: int | None = None  # a stratified subset of the training set
-    seed: int = 0  # folds, subset, weight initialisation
+    seed: int = 0  # folds, subset, weight initialisation (and the searcher, unless search_seed)
+    search_seed: int | None = None  # the searcher's own seed: compare varies it over fixed data and folds
     refit: bool = True  # train the best configuration on all training data, score the test set
     out: str = "runs"
     data_dir: str | None = None
@@ -30,11 +31,13 @@ class RunSettings:
     num_samples: int | None = None  # trials of a sampling searcher
     scheduler: str = "none"  # early stopping: none or asha
     optuna_storage: str | None = None  # a database URL for the Optuna study
+    budget: int | None = None  # epochs x folds after which the sweep ends (see tune_jobs/budget.py)
 
     def __post_init__(self) -> None:
         checks = {
             "workers": (self.workers, 1), "cv": (self.cv, 2), "epochs": (self.epochs, 1),
             "max_train_samples": (self.max_train_samples, 1), "num_samples": (self.num_samples, 1),
+            "budget": (self.budget, 1), "search_seed": (self.search_seed, 0), "seed": (self.seed, 0),
         }
         for name, (value, least) in checks.items():
             if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < least):
@@ -43,6 +46,10 @@ class RunSettings:
         searchers.check_name(self.searcher)
         searchers.check_options(self.searcher, {"num_samples": self.num_samples,
                                                 "optuna_storage": self.optuna_storage})
+
+    @property
+    def searcher_seed(self) -> int:
+        return self.seed if self.search_seed is None else self.search_seed
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
