@@ -50,3 +50,24 @@ def test_every_listed_activation_exists_in_keras(name):
 @pytest.mark.parametrize("name", sorted(OPTIMIZERS))
 def test_every_listed_optimizer_exists_in_keras(name):
     assert make_optimizer(name.upper() if name == "sgd" else name, 0.01).learning_rate is not None
+
+
+def test_folds_share_one_model_but_keep_their_own_weights_and_optimizer_state():
+    """One compiled model for k folds (one trace per trial): a fold's epoch leaves the others as they were."""
+    from tune_jobs.trainable import fold_states, load_state, save_state, train_one_epoch
+
+    config = {**defaults(), "batch_norm": 1, "dropout": 0.2, "activation": "swish", "batch_size": 16, "epochs": 1}
+    model, states = fold_states(config, (28, 28), 10, folds=3)
+    assert len(states) == 3
+    assert not np.array_equal(states[0][0][-2], states[1][0][-2])  # each fold starts from its own weights
+    before = [np.copy(w) for w in states[1][0]]
+    rng = np.random.default_rng(0)
+    split = (rng.random((32, 28, 28), dtype=np.float32), rng.integers(0, 10, 32),
+             rng.random((16, 28, 28), dtype=np.float32), rng.integers(0, 10, 16))
+    load_state(model, states[0])
+    train_one_epoch(model, split, batch_size=16, epoch=1)
+    states[0] = save_state(model)
+    assert int(states[0][1][0]) == 2  # the optimizer's step counter: two batches of fold 0
+    load_state(model, states[1])
+    assert all(np.array_equal(a, b) for a, b in zip(model.get_weights(), before))
+    assert int(model.optimizer.variables[0].numpy()) == 0  # fold 1's optimizer has not stepped

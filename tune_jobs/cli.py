@@ -19,7 +19,8 @@ from tune_jobs import rundir
 from tune_jobs.errors import BadInput
 from tune_jobs.searchers import get_searcher
 from tune_jobs.settings import RunSettings
-from tune_jobs.spec import Spec, SpecError, load_spec, parse_spec
+from tune_jobs.runs import spec_of
+from tune_jobs.spec import Spec, SpecError, load_spec
 
 EXIT_BAD_INPUT = 2
 SPACES = Path(__file__).resolve().parent.parent / "search_spaces"
@@ -97,14 +98,7 @@ def resumed(run_dir: Path, given: dict) -> tuple[RunSettings, Spec, Path]:
         used = ", ".join(f"--{k.replace('_', '-')} {getattr(settings, k)}" for k in changed)
         raise SpecError(f"--resume {run_dir}: options cannot change on resume (the run used {used})")
     settings = replace(settings, address=given.get("address"))
-    try:
-        text = (run_dir / rundir.SPACE).read_text()
-    except OSError as exc:
-        raise SpecError(f"--resume {run_dir}: cannot read {rundir.SPACE} ({exc.strerror})") from None
-    spec = parse_spec(text, Path(settings.space))
-    if settings.epochs is not None:
-        spec = spec.with_epochs(settings.epochs)
-    return settings, spec, run_dir
+    return settings, spec_of(run_dir, settings), run_dir
 
 
 def start_run_dir(settings: RunSettings, spec: Spec) -> Path:

@@ -76,8 +76,8 @@ def read_trials(path: Path) -> list[dict[str, str]]:
 
 def best_row(rows: Iterable[Mapping[str, Any]]) -> Mapping[str, Any] | None:
     """The row with the highest mean CV accuracy among trials that were not failed."""
-    scored = [r for r in rows if r["status"] != "failed" and _number(r["cv_accuracy"]) is not None]
-    return max(scored, key=lambda r: _number(r["cv_accuracy"]), default=None)
+    scored = [r for r in rows if r["status"] != "failed" and number(r["cv_accuracy"]) is not None]
+    return max(scored, key=lambda r: number(r["cv_accuracy"]), default=None)
 
 
 def config_of(row: Mapping[str, str], params: Iterable[str], fixed: Mapping[str, Any]) -> dict[str, Any]:
@@ -95,8 +95,8 @@ def summarize(rows: list[Mapping[str, Any]], cv: int, params: Iterable[str]) -> 
     best = best_row(rows)
     columns = [column_of(p) for p in params]
     return {
-        "best_cv_accuracy": _number(best["cv_accuracy"]) if best else None,
-        "best_cv_accuracy_std": _number(best["cv_accuracy_std"]) if best else None,
+        "best_cv_accuracy": number(best["cv_accuracy"]) if best else None,
+        "best_cv_accuracy_std": number(best["cv_accuracy_std"]) if best else None,
         "best_trial_id": best["trial_id"] if best else None,
         "n_trials": len(rows),
         "n_distinct_configs": len({tuple(str(r[c]) for c in columns) for r in rows}),
@@ -107,7 +107,7 @@ def summarize(rows: list[Mapping[str, Any]], cv: int, params: Iterable[str]) -> 
     }
 
 
-def _number(value: Any) -> float | None:
+def number(value: Any) -> float | None:
     try:
         number = float(value)
     except (TypeError, ValueError):

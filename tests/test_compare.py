@@ -1,0 +1,89 @@
+"""`python -m tune_jobs.compare`: its plan and budget, bad input, and a real resumable comparison."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tune_jobs import compare, rundir
+from tune_jobs.spec import SpecError, parse_spec
+
+GRID = """name: two
+grid:
+  activation: [relu]
+  lr: [0.001, 0.01]
+  batch_size: [128]
+  epochs: [2]
+"""
+
+
+def test_plan_runs_the_grid_once_and_every_sampler_once_per_seed():
+    spec = parse_spec(GRID, Path("two.yaml"))
+    entries = compare.plan(spec, "grid,random,optuna+asha", seeds=3)
+    assert [(e.label, e.search_seed) for e in entries] == [
+        ("grid", 0), ("random", 0), ("random", 1), ("random", 2),
+        ("optuna+asha", 0), ("optuna+asha", 1), ("optuna+asha", 2)]
+    assert entries[-1].searcher == "optuna" and entries[-1].scheduler == "asha"
+    assert entries[-1].directory == "optuna+asha-seed2"
+
+
+def test_the_budget_is_the_grids_compute_unless_given():
+    spec = parse_spec(GRID, Path("two.yaml"))
+    assert compare.budget_of(spec, cv=3, budget=None, fraction=None) == 2 * 2 * 3
+    assert compare.budget_of(spec, cv=3, budget=None, fraction=0.5) == 6
+    assert compare.budget_of(spec, cv=3, budget=100, fraction=None) == 100
+    wide = parse_spec("name: wide\nspace:\n  lr: {loguniform: [1.0e-4, 1.0e-2]}\n", Path("wide.yaml"))
+    with pytest.raises(SpecError, match="not a grid, so there is no grid budget"):
+        compare.budget_of(wide, cv=3, budget=None, fraction=None)
+
+
+@pytest.mark.parametrize("argv,message", [
+    (["--searchers", "grid,bayes"], "unknown searcher 'bayes' (valid: grid, random, optuna)"),
+    (["--searchers", "optuna+hyperband"], "unknown scheduler 'hyperband' (valid: none, asha)"),
+    (["--searchers", "grid,grid"], "a searcher is named twice"),
+    (["--seeds", "0"], "--seeds: 0 must be an integer >= 1"),
+    (["--budget", "10", "--budget-fraction", "0.5"], "give one of them"),
+    (["--budget-fraction", "0"], "--budget-fraction: 0.0 must be in (0, 10]"),
+    (["--workers", "0"], "--workers: 0 must be an integer >= 1"),
+    (["--resume", "nowhere"], "--resume nowhere: not a comparison folder (no compare.json)"),
+])
+def test_bad_options_exit_2_naming_the_option_and_write_nothing(argv, message, tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert compare.main([*argv, "--out", str(tmp_path / "runs")]) == 2
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "runs").exists()
+
+
+@pytest.mark.integration
+def test_a_real_comparison_writes_its_runs_and_report_and_resumes_only_what_is_missing(
+        tmp_path, ray_tmpdir, real_data_dir, write_space, capsys):
+    space = write_space(GRID)
+    argv = ["--space", str(space), "--searchers", "grid,random", "--seeds", "2", "--workers", "2",
+            "--max-train-samples", "600", "--no-refit", "--data-dir", str(real_data_dir), "--out", str(tmp_path)]
+    assert compare.main(argv) == 0
+    (folder,) = tmp_path.glob("compare-two-*")
+    runs = sorted(p.name for p in (folder / "runs").iterdir())
+    assert runs == ["grid-seed0", "random-seed0", "random-seed1"]
+    for name in runs:  # every sampling run spent exactly the grid's compute: 2 configs x 2 epochs x 3 folds
+        summary = rundir.read_json(folder / "runs" / name / rundir.SUMMARY)
+        assert summary["finished"] and summary["epochs_total"] == 12 and summary["n_train"] == 600
+    with (folder / "report" / "summary.csv").open() as handle:
+        summary_rows = {r["searcher"]: r for r in csv.DictReader(handle)}
+    assert set(summary_rows) == {"grid", "random"} and summary_rows["random"]["runs"] == "2"
+    assert (folder / "report" / "report.html").stat().st_size > 100_000
+
+    # An interrupted comparison: one run never happened. --resume runs it alone, then reports all three.
+    shutil.rmtree(folder / "runs" / "random-seed1")
+    shutil.rmtree(folder / "report")
+    before = {n: (folder / "runs" / n / rundir.TRIALS).read_text() for n in ("grid-seed0", "random-seed0")}
+    capsys.readouterr()
+    assert compare.main(["--resume", str(folder)]) == 0
+    out = capsys.readouterr().out
+    assert "grid seed 0: finished before" in out and "random seed 0: finished before" in out
+    assert "random seed 1 (starting" in out
+    assert {n: (folder / "runs" / n / rundir.TRIALS).read_text() for n in before} == before
+    assert rundir.read_json(folder / "runs" / "random-seed1" / rundir.SUMMARY)["finished"]
+    assert (folder / "report" / "report.md").is_file()

@@ -1,0 +1,185 @@
+"""The grid-versus-search report of finished run directories.
+
+    python -m tune_jobs.report runs/fashion-grid-... runs/fashion-grid-...-optuna --out reports/grid-vs-optuna
+
+Writes report.html (self-contained: opens offline, from a file), report.md and CSV files of
+every table into ``--out``. Runs that did not finish are refused unless ``--partial``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+from typing import Any, Sequence
+
+from tune_jobs import anytime, comparison, rundir
+from tune_jobs.errors import BadInput
+from tune_jobs.importance import fanova, per_value, varied
+from tune_jobs.report_page import curves_svg, page, parallel_coordinates_html, table_html, table_md
+from tune_jobs.results import column_of, number
+from tune_jobs.runs import Run, load_runs
+
+EXIT_BAD_INPUT = 2
+HTML, MARKDOWN = "report.html", "report.md"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m tune_jobs.report", description=__doc__.splitlines()[0])
+    p.add_argument("runs", nargs="+", metavar="RUN_DIR", help="run directories of tune_jobs.fashion")
+    p.add_argument("--out", help="folder of the report (default: reports/report-<time>)")
+    p.add_argument("--partial", action="store_true", help="include runs that did not finish, marked as partial")
+    args = p.parse_args(argv)
+    try:
+        runs = load_runs(args.runs, allow_partial=args.partial)
+    except BadInput as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    out = Path(args.out or f"reports/report-{time.strftime('%Y%m%d-%H%M%S')}")
+    write_report(runs, out)
+    print(f"report: {out / HTML}")
+    return 0
+
+
+def write_report(runs: Sequence[Run], out: Path) -> Path:
+    """Every table of the comparison as CSV, and the HTML and Markdown pages, in ``out``."""
+    ref = comparison.reference(runs)
+    groups = comparison.groups(runs)
+    tables = {
+        "summary": summary_rows(comparison.summary_table(groups, ref)),
+        "runs": comparison.run_table(runs, ref),
+        "importance": importance_rows(groups),
+        "per_value": per_value_rows(groups),
+        "trials": trial_rows(runs),
+        "curves": curve_rows(runs),
+    }
+    warnings = comparison.warnings(runs, groups, ref)
+    curves = {g.label: [anytime.curve(r.rows, r.settings.cv) for r in g.runs] for g in groups}
+    out.mkdir(parents=True, exist_ok=True)
+    for name, rows in tables.items():
+        rundir.write_csv(out / f"{name}.csv", rows, list(rows[0]) if rows else [])
+    context = context_line(runs, ref)
+    rundir.write_text(out / MARKDOWN, markdown(context, warnings, tables))
+    rundir.write_text(out / HTML, html_page(context, warnings, tables, curves, ref))
+    return out
+
+
+def context_line(runs: Sequence[Run], ref: comparison.Reference) -> str:
+    first = runs[0].summary
+    n_train = first.get("n_train") or "?"
+    return (f"{len(runs)} runs; {n_train} training images, {first.get('cv')}-fold CV, data seed {first.get('seed')}. "
+            f"Reference: {ref.accuracy:.4f} mean CV accuracy ({ref.source}); "
+            f"\"within 0.3 points\" means reaching {ref.target:.4f}.")
+
+
+def summary_rows(table: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The summary as a reader wants it: spread beside the mean, reach beside the grid's compute."""
+    return [{
+        "searcher": row["searcher"], "runs": row["runs"], "search seeds": row["seeds"],
+        "distinct configs (mean)": row["distinct_configs"],
+        "completed / stopped / failed": f"{row['completed']} / {row['stopped']} / {row['failed']}",
+        "best CV accuracy (mean)": row["best_cv_accuracy_mean"],
+        "+- over seeds": row["best_cv_accuracy_spread"],
+        "best configuration": row["best_config"], "test accuracy (mean)": row["test_accuracy_mean"],
+        "epochs x folds (mean)": row["epochs_x_folds"], "CPU-s (mean)": row["cpu_s"], "wall s (mean)": row["wall_s"],
+        "epochs x folds to within 0.3 pts (median)": row["median_epochs_x_folds_to_reach"],
+        "seeds that got there": f"{row['reached']} of {row['runs']}",
+        "of the grid's compute": row["reach_vs_grid"],
+        "partial runs": row["partial_runs"],
+    } for row in table]
+
+
+def importance_rows(groups: Sequence[comparison.Group]) -> list[dict[str, Any]]:
+    """fANOVA importance per hyperparameter, a column per searcher (seeds pooled)."""
+    scores = {}
+    for group in groups:
+        space = group.runs[0].spec
+        rows = [row for run in group.runs for row in run.rows]
+        scores[group.label] = fanova(rows, {**space.params, **space.layer_params})
+    names = list(dict.fromkeys(n for s in scores.values() if s for n in s))
+    return [{"hyperparameter": n, **{label: (s or {}).get(n) for label, s in scores.items()}} for n in names]
+
+
+def per_value_rows(groups: Sequence[comparison.Group]) -> list[dict[str, Any]]:
+    """Accuracy per value, from the grid (every value tried equally often) or else the first searcher."""
+    group = next((g for g in groups if g.runs[0].settings.searcher == "grid"), groups[0])
+    space = group.runs[0].spec
+    rows = [row for run in group.runs for row in run.rows]
+    return [{"searcher": group.label, **r} for r in per_value(rows, {**space.params, **space.layer_params})]
+
+
+def trial_rows(runs: Sequence[Run]) -> list[dict[str, Any]]:
+    """Every trial of every run, with its run and searcher (the HiPlot data, and trials.csv)."""
+    names = list(dict.fromkeys(n for run in runs for n in [*varied(run.spec.params), *run.spec.layer_params]))
+    table = []
+    for run in runs:
+        for row in run.rows:
+            table.append({
+                "searcher": run.label, "search_seed": run.search_seed, "run": run.path.name,
+                "trial_id": row["trial_id"], "status": row["status"],
+                **{n: _value(row.get(column_of(n), "")) for n in names},
+                "epochs": int(row["epochs"] or 0), "cv_accuracy": number(row.get("cv_accuracy")),
+                "time_s": number(row.get("time_s")), "elapsed_s": number(row.get("elapsed_s")),
+            })
+    return table
+
+
+def curve_rows(runs: Sequence[Run]) -> list[dict[str, Any]]:
+    return [{"searcher": run.label, "search_seed": run.search_seed, "run": run.path.name, "trial": i + 1,
+             "epochs_x_folds": p.compute, "elapsed_s": p.elapsed_s, "best_cv_accuracy": p.best}
+            for run in runs for i, p in enumerate(anytime.curve(run.rows, run.settings.cv))]
+
+
+def markdown(context: str, warnings: list[str], tables: dict[str, list]) -> str:
+    parts = ["# Grid versus search\n", context + "\n", "## Warnings\n",
+             "".join(f"- {w}\n" for w in warnings) or "None.\n",
+             "## Summary, one row per searcher\n", table_md(tables["summary"]),
+             "\nThe curves and the parallel-coordinates plot are in report.html.\n",
+             "## What matters: fANOVA importance (complete trials, seeds pooled)\n", table_md(tables["importance"]),
+             "## Accuracy per value\n", table_md(tables["per_value"]),
+             "## Every run\n", table_md([_short(r) for r in tables["runs"]]),
+             "\nCSV files beside this one: " + ", ".join(f"{n}.csv" for n in tables) + ".\n"]
+    return "\n".join(parts)
+
+
+def html_page(context: str, warnings: list[str], tables: dict[str, list], curves: dict, ref) -> str:
+    import html
+
+    timed = all(p.elapsed_s is not None for runs in curves.values() for points in runs for p in points)
+    warning_html = "".join(f'<div class="warn">{html.escape(w)}</div>' for w in warnings) or "<p>None.</p>"
+    before = [
+        "<h1>Grid versus search</h1>", f"<p>{html.escape(context)}</p>",
+        "<h2>Warnings</h2>", warning_html,
+        "<h2>Summary, one row per searcher</h2>", table_html(tables["summary"]),
+        "<h2>Best so far, as compute and time are spent</h2>",
+        "<p>The line is the median over a searcher's seeds; the band runs from its worst to its best seed.</p>",
+        f'<figure id="curve-compute">{curves_svg(curves, "compute", ref.target)}</figure>',
+        f'<figure id="curve-time">{curves_svg(curves, "elapsed_s", ref.target)}</figure>' if timed else
+        "<p>No wall-time curve: these runs' trials.csv have no elapsed_s (made by an older tune-jobs).</p>",
+        "<h2>Every trial: parallel coordinates (HiPlot)</h2>",
+        "<p>Failed trials are left out (they have no accuracy); see trials.csv.</p>",
+    ]
+    after = [
+        "<h2>What matters</h2>", "<p>fANOVA importance (Optuna), complete trials only, seeds pooled:</p>",
+        table_html(tables["importance"]), "<p>Accuracy per value:</p>", table_html(tables["per_value"]),
+        "<h2>Every run</h2>", table_html([_short(r) for r in tables["runs"]]),
+    ]
+    scored = [t for t in tables["trials"] if t["cv_accuracy"] is not None]
+    return page("Grid versus search", before, parallel_coordinates_html(scored), after)
+
+
+def _short(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in row.items() if k not in ("best_config",)}
+
+
+def _value(text: str) -> Any:
+    if text == "":
+        return None
+    value = number(text)
+    return text if value is None else (int(value) if value.is_integer() and "." not in text else value)
+
+
+
+if __name__ == "__main__":
+    sys.exit(main())
