@@ -22,7 +22,8 @@ def trial(trial_id: str, activation: str, lr: float, acc: float | None, epochs: 
           elapsed: float | None = None) -> dict[str, Any]:
     return {"trial_id": trial_id, "status": status, "activation": activation, "lr": lr, "max_epochs": 3,
             "cv_accuracy": acc, "cv_accuracy_std": 0.002 if acc is not None else None, "epochs": epochs,
-            "time_s": 2.0 * epochs, "elapsed_s": elapsed, "node": "host:1", "error": "boom" if status == "failed" else ""}
+            "time_s": 2.0 * epochs, "elapsed_s": elapsed, "node": "host:1",
+            "error": "boom" if status == "failed" else ""}
 
 
 def make_run(folder: Path, name: str, rows: list[dict], searcher: str = "grid", scheduler: str = "none",

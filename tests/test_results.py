@@ -3,7 +3,14 @@ from types import SimpleNamespace
 import pytest
 
 from tune_jobs.callbacks import TrialsRecorder
-from tune_jobs.results import best_row, config_of, read_trials, summarize, trial_row, write_trials
+from tune_jobs.results import (
+    best_row,
+    config_of,
+    read_trials,
+    summarize,
+    trial_row,
+    write_trials,
+)
 
 PARAMS = ["activation", "lr", "epochs"]
 

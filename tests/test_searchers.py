@@ -248,3 +248,12 @@ def test_a_budget_ends_every_searcher_at_exactly_that_compute(searcher, schedule
     assert any(r["status"] == "stopped" for r in rows)  # 300 is not a whole number of 27-epoch trials
     assert all(float(r["elapsed_s"]) >= 0 for r in rows)
     assert [float(r["elapsed_s"]) for r in rows] == sorted(float(r["elapsed_s"]) for r in rows)
+
+
+def test_a_shared_storage_holds_tunes_experiment_and_the_run_directory_the_tables(shared_ray, tmp_path):
+    """--storage: what a cluster of several nodes needs; the run directory keeps the tables."""
+    shared = tmp_path / "shared"
+    code, rows, summary, run_dir = sweep(tmp_path, "random", workers=2, num_samples=4, storage=str(shared))
+    assert code == 0 and len(rows) == 4
+    assert any((shared / run_dir.name).glob("experiment_state-*.json"))
+    assert not (run_dir / rundir.TUNE_DIR).exists()

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from tune_jobs import fashion
+from tune_jobs.local_cluster import Node, end_processes_under, free_port, wait_for_port
 from tune_jobs.rundir import read_csv
 
 pytestmark = pytest.mark.integration
@@ -116,7 +117,7 @@ def test_an_interrupted_sweep_resumes_without_repeats(how, real_data_dir, ray_tm
         if driver.poll() is None:
             os.killpg(driver.pid, signal.SIGKILL)
             driver.wait()
-        leftovers = end_leftovers(ray_tmpdir)
+        leftovers = end_processes_under(ray_tmpdir)
     [run_dir] = list(out.iterdir())
     before = {row["trial_id"]: row for row in read_csv(run_dir / "trials.csv")}
     assert 2 <= len(before) < 6 and all(row["status"] == "ok" for row in before.values())
@@ -149,25 +150,6 @@ def wait_for_rows(out: Path, at_least: int, timeout: float) -> list[dict]:
     raise AssertionError(f"no {at_least} finished trials within {timeout} s")
 
 
-def end_leftovers(ray_tmpdir: Path) -> int:
-    """Kill any Ray process of this test's private temp dir that outlived its driver; how many."""
-    killed = 0
-    for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
-            continue
-        try:
-            cmdline = (proc / "cmdline").read_bytes().decode(errors="replace")
-        except OSError:
-            continue
-        if str(ray_tmpdir) in cmdline:
-            try:
-                os.kill(int(proc.name), signal.SIGKILL)
-                killed += 1
-            except ProcessLookupError:
-                pass
-    return killed
-
-
 def test_address_joins_a_running_cluster_and_leaves_it_running(real_data_dir, ray_tmpdir, write_space, tmp_path,
                                                                 monkeypatch):
     """`ray start --head` with token authentication; the sweep joins it with --address and the token.
@@ -176,18 +158,11 @@ def test_address_joins_a_running_cluster_and_leaves_it_running(real_data_dir, ra
     a process talks to, and this test process has talked to others.
     """
     import secrets
-    import socket
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
     monkeypatch.setenv("RAY_AUTH_MODE", "token")
     monkeypatch.setenv("RAY_AUTH_TOKEN", secrets.token_hex(16))  # in the environment only, never on disk
-    ray_cli = Path(sys.executable).with_name("ray")
-    head = subprocess.Popen([str(ray_cli), "start", "--head", "--block", f"--port={port}", "--num-cpus=2",
-                             f"--temp-dir={ray_tmpdir}", "--node-ip-address=127.0.0.1", "--include-dashboard=false",
-                             "--disable-usage-stats"], start_new_session=True,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    port = free_port()
+    head = Node(ray_tmpdir / "head", cpus=2, head_port=port)
     try:
         wait_for_port(port, timeout=60)
         space = write_space("grid:\n  lr: [0.001, 0.01]\n  batch_size: [256]\n  epochs: [1]\n")
@@ -202,27 +177,9 @@ def test_address_joins_a_running_cluster_and_leaves_it_running(real_data_dir, ra
         assert len(rows) == 2 and all(r["status"] == "ok" for r in rows)
         summary = json.loads((run_dir / "summary.json").read_text())
         assert summary["cpus_per_trial"] == 1.0 and 0 < summary["test_accuracy"] < 1
-        assert head.poll() is None, "the sweep must leave a cluster it joined running"
+        assert head.process.poll() is None, "the sweep must leave a cluster it joined running"
     finally:
-        os.killpg(head.pid, signal.SIGTERM)
-        try:
-            head.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(head.pid, signal.SIGKILL)
-            head.wait()
-        end_leftovers(ray_tmpdir)
-
-
-def wait_for_port(port: int, timeout: float) -> None:
-    import socket
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.5)
-    raise AssertionError(f"nothing listens on 127.0.0.1:{port} after {timeout} s")
+        head.stop()
 
 
 def test_optuna_with_asha_on_real_keras(real_data_dir, ray_tmpdir, write_space, tmp_path):

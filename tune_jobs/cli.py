@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
 from dataclasses import fields, replace
 from pathlib import Path
@@ -17,9 +18,9 @@ import numpy as np
 
 from tune_jobs import rundir
 from tune_jobs.errors import BadInput
+from tune_jobs.runs import spec_of
 from tune_jobs.searchers import get_searcher
 from tune_jobs.settings import RunSettings
-from tune_jobs.runs import spec_of
 from tune_jobs.spec import Spec, SpecError, load_spec
 
 EXIT_BAD_INPUT = 2
@@ -46,6 +47,12 @@ def parser(prog: str, default_space: Path) -> argparse.ArgumentParser:
     p.add_argument("--out", help="parent of the run directory (default: runs/)")
     p.add_argument("--data-dir", help="folder with the data set's files (or set FASHION_MNIST_DIR)")
     p.add_argument("--address", help="join this Ray cluster instead of starting a local one")
+    p.add_argument("--storage", metavar="PATH_OR_URI", help="Ray Tune's experiment state in storage every node "
+                   "reaches (a shared mount or s3://...; default: tune/ in the run directory)")
+    p.add_argument("--max-failures", type=int,
+                   help="retries of a failed trial, e.g. when its node dies (default: 2)")
+    p.add_argument("--gpus-per-trial", type=float, help="GPUs each trial asks Ray for; 0.25 puts 4 on one GPU "
+                   "(default: 0)")
     p.add_argument("--searcher", help="grid (every configuration once), random or optuna (default: grid)")
     p.add_argument("--num-samples", type=int, help="trials of a sampling searcher (random, optuna; default: 20)")
     p.add_argument("--scheduler", help="early stopping: none or asha (default: none)")
@@ -68,6 +75,11 @@ def main(argv: Sequence[str] | None, *, prog: str, default_space: Path, load_dat
     run_dir = run_dir or start_run_dir(settings, spec)
     try:
         return execute(settings, spec, data, run_dir, resume)
+    except BadInput as exc:  # found only once Ray starts: a cluster that refuses this driver
+        if not resume:
+            shutil.rmtree(run_dir, ignore_errors=True)  # it holds nothing yet but what we wrote
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     except KeyboardInterrupt:  # outside Tune's own handler (Ray starting, the refit)
         print(f"\ninterrupted; continue with: --resume {run_dir}", file=sys.stderr)
         return 130

@@ -22,8 +22,8 @@ from typing import Sequence
 
 from tune_jobs import cli, rundir, schedulers, searchers
 from tune_jobs.errors import BadInput
-from tune_jobs.settings import RunSettings
 from tune_jobs.runs import spec_of
+from tune_jobs.settings import RunSettings
 from tune_jobs.spec import Spec, SpecError, load_spec
 
 PLAN = "compare.json"
@@ -113,6 +113,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"comparison: {folder}\n{len(entries)} runs; each sampling run spends {budget} epochs x folds", flush=True)
     try:
         return run_all(folder, base, spec, entries, budget, data)
+    except BadInput as exc:  # a cluster that refuses this driver; the comparison resumes once fixed
+        print(f"error: {exc}\ncontinue with: python -m tune_jobs.compare --resume {folder}", file=sys.stderr)
+        return cli.EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print(f"\ninterrupted; continue with: python -m tune_jobs.compare --resume {folder}", file=sys.stderr)
         return 130
@@ -164,7 +167,7 @@ def run_all(folder: Path, base: RunSettings, spec: Spec, entries: list[Entry], b
 
     started = time.monotonic()
     with ray_output_to(folder / rundir.DRIVER_LOG):
-        started_ray = start_ray(base.address)
+        started_ray = start_ray(base.address, folder / rundir.DRIVER_LOG)
     codes = []
     try:
         for number, entry in enumerate(entries, 1):

@@ -79,7 +79,11 @@ def fanova(rows: Sequence[Mapping[str, str]], params: Mapping[str, Domain], seed
 
 
 def _distribution(domain: Domain):
-    from optuna.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
+    from optuna.distributions import (
+        CategoricalDistribution,
+        FloatDistribution,
+        IntDistribution,
+    )
 
     if isinstance(domain, Choice):
         return CategoricalDistribution(list(domain.values))

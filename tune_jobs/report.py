@@ -17,7 +17,13 @@ from typing import Any, Sequence
 from tune_jobs import anytime, comparison, rundir
 from tune_jobs.errors import BadInput
 from tune_jobs.importance import fanova, per_value, varied
-from tune_jobs.report_page import curves_svg, page, parallel_coordinates_html, table_html, table_md
+from tune_jobs.report_page import (
+    curves_svg,
+    page,
+    parallel_coordinates_html,
+    table_html,
+    table_md,
+)
 from tune_jobs.results import column_of, number
 from tune_jobs.runs import Run, load_runs
 

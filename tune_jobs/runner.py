@@ -18,6 +18,7 @@ import numpy as np
 
 from tune_jobs import progress, rundir
 from tune_jobs.budget import trials_within, used_by
+from tune_jobs.errors import BadInput
 from tune_jobs.results import best_row, config_of, read_trials, summarize
 from tune_jobs.schedulers import make_scheduler, min_epochs
 from tune_jobs.searchers import SearchRequest, get_searcher
@@ -37,7 +38,7 @@ def run_sweep(settings: RunSettings, spec: Spec, data: Mapping[str, np.ndarray],
 
     started = time.monotonic()
     with ray_output_to(run_dir / rundir.DRIVER_LOG):
-        started_ray = start_ray(settings.address)
+        started_ray = start_ray(settings.address, run_dir / rundir.DRIVER_LOG)
         try:
             data_ref = ray.put(dict(data))
             request = SearchRequest(spec=spec, seed=settings.searcher_seed, workers=settings.workers,
@@ -47,7 +48,8 @@ def run_sweep(settings: RunSettings, spec: Spec, data: Mapping[str, np.ndarray],
             cpus = cpus_per_trial(settings.workers)
             progress.console.write(
                 f"{settings.searcher} search, {describe_size(settings, plan.total)}, "
-                f"{settings.workers} at a time ({cpus:g} CPU each), {len(data['y_train'])} training images\n")
+                f"{settings.workers} at a time ({cpus:g} CPU{gpu_note(settings)} each), "
+                f"{len(data['y_train'])} training images\n")
             tuner = make_tuner(settings, spec, plan, data_ref, cpus, run_dir, resume, trainable)
             tuner.fit()
             rows = read_trials(run_dir / rundir.TRIALS)
@@ -85,12 +87,12 @@ def make_tuner(settings: RunSettings, spec: Spec, plan, data_ref, cpus: float, r
 
     trainable = tune.with_resources(
         tune.with_parameters(trainable or train_cv, data=data_ref, cv=settings.cv, seed=settings.seed),
-        {"cpu": cpus},
+        trial_resources(cpus, settings.gpus_per_trial),
     )
     # Snapshot the experiment often, so a killed driver loses at most a second of trials.
     os.environ.setdefault("TUNE_GLOBAL_CHECKPOINT_S", "1")
     if resume:
-        return tune.Tuner.restore(str(run_dir / rundir.TUNE_DIR), trainable=trainable,
+        return tune.Tuner.restore(experiment_path(settings, run_dir), trainable=trainable,
                                   resume_unfinished=True, resume_errored=False, restart_errored=False)
     return tune.Tuner(
         trainable,
@@ -101,13 +103,24 @@ def make_tuner(settings: RunSettings, spec: Spec, plan, data_ref, cpus: float, r
             max_concurrent_trials=settings.workers, reuse_actors=True,
         ),
         run_config=tune.RunConfig(
-            storage_path=str(run_dir), name=rundir.TUNE_DIR, verbose=0, log_to_file=True,
+            storage_path=settings.storage or str(run_dir), name=run_dir.name if settings.storage else rundir.TUNE_DIR,
+            verbose=0, log_to_file=True,
             callbacks=[TrialsRecorder(run_dir / rundir.TRIALS, spec.columns, budget=settings.budget, cv=settings.cv),
                        ProgressView(plan.total, budget=settings.budget, cv=settings.cv)],
-            failure_config=tune.FailureConfig(max_failures=0),
+            # Ray Tune cannot tell a dead node from a trial that raised: both are retried, from the start.
+            failure_config=tune.FailureConfig(max_failures=settings.max_failures),
             stop=BudgetStopper(settings.budget, settings.cv, run_dir / rundir.TRIALS) if settings.budget else None,
         ),
     )
+
+
+def experiment_path(settings: RunSettings, run_dir: Path) -> str:
+    """Where Ray Tune keeps the experiment: ``tune/`` in the run directory, or, on a cluster of
+    several nodes, a folder named after the run in the shared ``--storage`` (a path every node
+    mounts, or a cloud URI such as ``s3://bucket/prefix``)."""
+    if settings.storage:
+        return f"{settings.storage.rstrip('/')}/{run_dir.name}"
+    return str(run_dir / rundir.TUNE_DIR)
 
 
 def num_samples(settings: RunSettings, spec: Spec) -> int | None:
@@ -118,13 +131,21 @@ def num_samples(settings: RunSettings, spec: Spec) -> int | None:
     return trials_within(settings.budget, settings.cv, least)
 
 
+def gpu_note(settings: RunSettings) -> str:
+    return f", {settings.gpus_per_trial:g} GPU" if settings.gpus_per_trial else ""
+
+
 def describe_size(settings: RunSettings, total: int) -> str:
     if settings.budget is None:
         return f"{total} trials x {settings.cv} folds"
     return f"up to {total} trials x {settings.cv} folds until {settings.budget} epochs x folds are spent"
 
 
-def start_ray(address: str | None) -> bool:
+class ClusterError(BadInput):
+    """The cluster named by --address cannot be joined: the user fixes the address or the token."""
+
+
+def start_ray(address: str | None, log_path: Path | None = None) -> bool:
     """Join the cluster at ``address``, or start a private local Ray (its temp dir: RAY_TMPDIR).
 
     True when this call connected, so the caller disconnects; a Ray the caller's own program
@@ -136,10 +157,30 @@ def start_ray(address: str | None) -> bool:
         return False
     common = {"log_to_driver": False, "logging_level": "WARNING"}
     if address:
-        ray.init(address=address, **common)
+        try:
+            ray.init(address=address, **common)
+        except (ray.exceptions.AuthenticationError, ConnectionError) as exc:
+            refused = isinstance(exc, ray.exceptions.AuthenticationError)
+            raise ClusterError(join_problem(address, exc, refused, log_path)) from None
     else:
         ray.init(address="local", include_dashboard=False, **common)
     return True
+
+
+def trial_resources(cpus: float, gpus: float) -> dict[str, float]:
+    """What each trial asks Ray for: Ray places it on a node that has both."""
+    return {"cpu": cpus, "gpu": gpus} if gpus else {"cpu": cpus}
+
+
+def join_problem(address: str, exc: Exception, refused: bool, log_path: Path | None) -> str:
+    """Why joining failed, in the user's terms. A wrong token shows only in Ray's log lines
+    (``InvalidAuthToken``), which go to ``log_path``; a missing one raises AuthenticationError."""
+    logged = log_path.read_text(errors="replace") if log_path and log_path.is_file() else ""
+    if refused or "InvalidAuthToken" in logged:
+        return (f"cannot join the Ray cluster at {address}: its token authentication refused this driver; "
+                "set RAY_AUTH_TOKEN (or ~/.ray/auth_token) to the cluster's token, which `ray get-auth-token` "
+                "prints on its head")
+    return f"cannot join the Ray cluster at {address}: {str(exc).strip().splitlines()[0]}"
 
 
 def cpus_per_trial(workers: int) -> float:

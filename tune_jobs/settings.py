@@ -32,16 +32,23 @@ class RunSettings:
     scheduler: str = "none"  # early stopping: none or asha
     optuna_storage: str | None = None  # a database URL for the Optuna study
     budget: int | None = None  # epochs x folds after which the sweep ends (see tune_jobs/budget.py)
+    storage: str | None = None  # shared storage of Ray Tune's experiment, for clusters of several nodes
+    max_failures: int = 2  # retries of a failed trial: a node that died, but also a trial that raised
+    gpus_per_trial: float = 0.0  # a fraction lets several small trials share one GPU
 
     def __post_init__(self) -> None:
         checks = {
             "workers": (self.workers, 1), "cv": (self.cv, 2), "epochs": (self.epochs, 1),
             "max_train_samples": (self.max_train_samples, 1), "num_samples": (self.num_samples, 1),
-            "budget": (self.budget, 1), "search_seed": (self.search_seed, 0), "seed": (self.seed, 0),
+            "budget": (self.budget, 1), "max_failures": (self.max_failures, 0),
+            "search_seed": (self.search_seed, 0), "seed": (self.seed, 0),
         }
         for name, (value, least) in checks.items():
             if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < least):
                 raise SpecError(f"--{name.replace('_', '-')}: {value!r} must be an integer >= {least}")
+        if isinstance(self.gpus_per_trial, bool) or not isinstance(self.gpus_per_trial, (int, float)) \
+                or not 0 <= self.gpus_per_trial <= 64:
+            raise SpecError(f"--gpus-per-trial: {self.gpus_per_trial!r} must be a number in [0, 64]")
         schedulers.check_name(self.scheduler)
         searchers.check_name(self.searcher)
         searchers.check_options(self.searcher, {"num_samples": self.num_samples,

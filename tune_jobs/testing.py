@@ -36,3 +36,19 @@ def analytic_trainable(config: Mapping[str, Any], *, data: Any = None, cv: int =
         time.sleep((data or {}).get("epoch_s", 0))
         score = final_score(config) * (0.5 + 0.5 * epoch / epochs)
         tune.report({"cv_accuracy": score, "cv_accuracy_std": 0.0, "epoch": epoch, "node": "fake"})
+
+
+def resources_trainable(config: Mapping[str, Any], *, data: Any = None, cv: int = 3, seed: int = 0) -> None:
+    """Reports the resources Ray gave the trial: its CPU and GPU share, and the GPU ids it sees."""
+    import os
+    import time
+
+    import ray
+    from ray import tune
+
+    time.sleep((data or {}).get("epoch_s", 0))
+    share = tune.get_context().get_trial_resources().required_resources
+    tune.report({"cv_accuracy": final_score(config), "epoch": config["epochs"], "node": "fake",
+                 "cpu_share": share.get("CPU", 0.0), "gpu_share": share.get("GPU", 0.0),
+                 "gpu_ids": ",".join(map(str, ray.get_gpu_ids())),
+                 "cuda_visible_devices": os.environ.get("CUDA_VISIBLE_DEVICES", "")})

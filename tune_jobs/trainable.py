@@ -110,8 +110,12 @@ def prepare_keras(threads: int, seed: int) -> None:
     try:
         tf.config.threading.set_intra_op_parallelism_threads(threads)
         tf.config.threading.set_inter_op_parallelism_threads(threads)
+        # On a GPU that trials share (--gpus-per-trial < 1), each takes memory as it needs it,
+        # not the whole card. Ray sets CUDA_VISIBLE_DEVICES to the trial's GPUs.
+        for gpu in tf.config.list_physical_devices("GPU"):
+            tf.config.experimental.set_memory_growth(gpu, True)
     except RuntimeError:
-        pass  # a reused actor keeps the threads set by its first trial: the same share
+        pass  # a reused actor keeps what its first trial set: the same share
     import keras
 
     keras.backend.clear_session()
