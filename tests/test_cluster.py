@@ -7,6 +7,7 @@ Each sweep runs in its own process, as a user's would (Ray caches the first clus
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import shutil
@@ -24,12 +25,19 @@ from tune_jobs.rundir import read_csv
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture
-def two_nodes(monkeypatch):
-    """A head and a worker node with one token, each with its own temp dir and ports."""
-    monkeypatch.setenv("RAY_AUTH_MODE", "token")
-    monkeypatch.setenv("RAY_AUTH_TOKEN", secrets.token_hex(16))  # in the environment only, never on disk
-    monkeypatch.delenv("RAY_ADDRESS", raising=False)
+@pytest.fixture(scope="module")
+def cluster_token():
+    """One token for a module's clusters, in the environment only, never on disk."""
+    patch = pytest.MonkeyPatch()
+    patch.setenv("RAY_AUTH_MODE", "token")
+    patch.setenv("RAY_AUTH_TOKEN", secrets.token_hex(16))
+    patch.delenv("RAY_ADDRESS", raising=False)
+    yield os.environ["RAY_AUTH_TOKEN"]
+    patch.undo()
+
+
+def two_node_cluster():
+    """A head and a worker node, 1 CPU each, with their own temp dirs and ports."""
     root = Path(tempfile.mkdtemp(prefix="tj-", dir="/tmp"))
     address, nodes = start_cluster(root, nodes=2, cpus=1)
     try:
@@ -40,22 +48,42 @@ def two_nodes(monkeypatch):
         shutil.rmtree(root, ignore_errors=True)
 
 
-def start_sweep(address: str, space: Path, out: Path, data_dir: Path, *extra: str) -> subprocess.Popen:
+@pytest.fixture(scope="module")
+def shared_nodes(cluster_token):
+    """For the tests that leave the cluster as they found it."""
+    yield from two_node_cluster()
+
+
+@pytest.fixture
+def two_nodes(cluster_token):
+    """For a test that kills a node."""
+    yield from two_node_cluster()
+
+
+def start_sweep(address: str, space: Path, out: Path, data_dir: Path, refit: bool = False) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "tune_jobs.fashion", "--space", str(space), "--workers", "2", "--no-refit",
+        [sys.executable, "-m", "tune_jobs.fashion", "--space", str(space), "--workers", "2",
          "--max-train-samples", "1200", "--address", address, "--data-dir", str(data_dir), "--out", str(out),
-         *extra], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=os.environ.copy())
+         *([] if refit else ["--no-refit"])], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env=os.environ.copy())
 
 
-def test_trials_run_on_both_nodes(two_nodes, real_data_dir, write_space, tmp_path):
-    address, _ = two_nodes
+def test_trials_run_on_both_nodes_and_the_cluster_stays_up(shared_nodes, real_data_dir, write_space, tmp_path):
+    address, nodes = shared_nodes
     space = write_space("grid:\n  lr: [0.001, 0.002, 0.005, 0.01]\n  batch_size: [256]\n  epochs: [2]\n")
-    driver = start_sweep(address, space, tmp_path / "runs", real_data_dir)
+    driver = start_sweep(address, space, tmp_path / "runs", real_data_dir, refit=True)
     _, err = driver.communicate(timeout=400)
     assert driver.returncode == 0, err[-2000:]
-    rows = read_csv(next((tmp_path / "runs").iterdir()) / "trials.csv")
+    run_dir = next((tmp_path / "runs").iterdir())
+    rows = read_csv(run_dir / "trials.csv")
     assert len(rows) == 4 and all(r["status"] == "ok" for r in rows)
     assert len({r["node"] for r in rows}) == 2, [r["node"] for r in rows]  # 1 CPU per trial, 1 per node
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert summary["cpus_per_trial"] == 1.0 and 0 < summary["test_accuracy"] < 1  # the refit ran on the cluster
+    assert all(node.process.poll() is None for node in nodes), "a sweep leaves a cluster it joined running"
+    token = os.environ["RAY_AUTH_TOKEN"]
+    leaks = [p for p in (tmp_path / "runs").rglob("*") if p.is_file() and token in p.read_text(errors="replace")]
+    assert leaks == []  # the token is in no file of the run directory (logs and Ray's state included)
 
 
 def test_a_worker_node_dies_mid_sweep_and_every_configuration_still_ends_once(
@@ -80,9 +108,9 @@ def test_a_worker_node_dies_mid_sweep_and_every_configuration_still_ends_once(
 
 
 @pytest.mark.parametrize("how", ["wrong token", "no token"])
-def test_a_driver_without_the_token_is_refused_with_a_clear_message(how, two_nodes, real_data_dir, write_space,
+def test_a_driver_without_the_token_is_refused_with_a_clear_message(how, shared_nodes, real_data_dir, write_space,
                                                                     tmp_path, monkeypatch):
-    address, _ = two_nodes
+    address, _ = shared_nodes
     if how == "wrong token":
         monkeypatch.setenv("RAY_AUTH_TOKEN", secrets.token_hex(16))
     else:

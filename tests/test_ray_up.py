@@ -113,6 +113,7 @@ def test_ray_up_then_a_sweep_then_ray_down(sshd_on_loopback, real_data_dir, tmp_
     [run_dir] = list((remote_home / "runs").iterdir())
     rows = read_csv(run_dir / "trials.csv")
     assert sorted(float(r["lr"]) for r in rows) == [0.001, 0.01] and all(r["status"] == "ok" for r in rows)
-    assert not any(p.name == "auth_token" for p in run_dir.rglob("*"))  # no secret in the run directory
+    token = (remote_home / ".ray" / "auth_token").read_text()
+    assert not [p for p in run_dir.rglob("*") if p.is_file() and token in p.read_text(errors="replace")]
     down = run("down", "-y", str(config), timeout=300)
     assert down.returncode == 0, down.stdout[-3000:] + down.stderr[-3000:]

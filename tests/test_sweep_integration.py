@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tune_jobs import fashion
-from tune_jobs.local_cluster import Node, end_processes_under, free_port, wait_for_port
+from tune_jobs.local_cluster import end_processes_under
 from tune_jobs.rundir import read_csv
 
 pytestmark = pytest.mark.integration
@@ -148,38 +148,6 @@ def wait_for_rows(out: Path, at_least: int, timeout: float) -> list[dict]:
             return rows
         time.sleep(0.2)
     raise AssertionError(f"no {at_least} finished trials within {timeout} s")
-
-
-def test_address_joins_a_running_cluster_and_leaves_it_running(real_data_dir, ray_tmpdir, write_space, tmp_path,
-                                                                monkeypatch):
-    """`ray start --head` with token authentication; the sweep joins it with --address and the token.
-
-    The sweep runs in its own process, as a user's would: Ray caches the token of the first cluster
-    a process talks to, and this test process has talked to others.
-    """
-    import secrets
-
-    monkeypatch.setenv("RAY_AUTH_MODE", "token")
-    monkeypatch.setenv("RAY_AUTH_TOKEN", secrets.token_hex(16))  # in the environment only, never on disk
-    port = free_port()
-    head = Node(ray_tmpdir / "head", cpus=2, head_port=port)
-    try:
-        wait_for_port(port, timeout=60)
-        space = write_space("grid:\n  lr: [0.001, 0.01]\n  batch_size: [256]\n  epochs: [1]\n")
-        out = tmp_path / "runs"
-        driver = subprocess.run(
-            [sys.executable, "-m", "tune_jobs.fashion", "--space", str(space), "--workers", "2",
-             "--max-train-samples", "1200", "--address", f"127.0.0.1:{port}", "--data-dir", str(real_data_dir),
-             "--out", str(out)], capture_output=True, text=True, timeout=300, env=os.environ.copy())
-        assert driver.returncode == 0, driver.stderr[-2000:]
-        [run_dir] = list(out.iterdir())
-        rows = read_csv(run_dir / "trials.csv")
-        assert len(rows) == 2 and all(r["status"] == "ok" for r in rows)
-        summary = json.loads((run_dir / "summary.json").read_text())
-        assert summary["cpus_per_trial"] == 1.0 and 0 < summary["test_accuracy"] < 1
-        assert head.process.poll() is None, "the sweep must leave a cluster it joined running"
-    finally:
-        head.stop()
 
 
 def test_optuna_with_asha_on_real_keras(real_data_dir, ray_tmpdir, write_space, tmp_path):

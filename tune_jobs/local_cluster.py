@@ -57,9 +57,10 @@ class Node:
         end_processes_under(self.temp_dir)
 
     def stop(self) -> None:
+        """SIGTERM, a few seconds' grace (`ray start --block` rarely ends in less), then SIGKILL."""
         try:
             os.killpg(self.process.pid, signal.SIGTERM)
-            self.process.wait(timeout=30)
+            self.process.wait(timeout=3)
         except (ProcessLookupError, subprocess.TimeoutExpired):
             pass
         self.kill()
