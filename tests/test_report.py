@@ -56,7 +56,7 @@ def test_summary_reach_is_measured_against_the_grids_best(tmp_path):
     runs = load_runs([grid, lucky, unlucky])
     ref = comparison.reference(runs)
     assert ref.accuracy == 0.85 and ref.grid_compute == 54 and ref.target == pytest.approx(0.847)
-    rows = {r["searcher"]: r for r in comparison.summary_table(comparison.groups(runs), ref)}
+    rows = {r["searcher"]: r for r in comparison.summary_table(comparison.run_table(runs, ref), ref)}
     assert rows["grid"]["median_epochs_x_folds_to_reach"] == 45  # the 5th of 6 trials
     assert rows["grid"]["reach_vs_grid"] == pytest.approx(45 / 54)
     assert rows["random"]["runs"] == 2 and rows["random"]["reached"] == 1

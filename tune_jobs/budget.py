@@ -18,3 +18,8 @@ def used_by(rows: list[dict], cv: int) -> int:
 def trials_within(budget: int, cv: int, min_epochs: int) -> int:
     """The most trials a budget can pay for, when every trial trains at least ``min_epochs``."""
     return max(1, math.ceil(budget / (cv * min_epochs)))
+
+
+def trained_by(trials, cv: int) -> int:
+    """Epochs x folds Ray's trials have trained so far, by their last results (running ones too)."""
+    return sum(int(t.last_result.get("epoch", 0)) for t in trials if t.last_result) * cv

@@ -12,8 +12,8 @@ from pathlib import Path
 from ray import tune
 
 from tune_jobs import progress
-from tune_jobs.budget import used_by
-from tune_jobs.results import read_trials, write_trials
+from tune_jobs.budget import trained_by, used_by
+from tune_jobs.results import number, read_trials, write_trials
 
 
 class TrialsRecorder(tune.Callback):
@@ -51,7 +51,7 @@ class TrialsRecorder(tune.Callback):
         they ended, stopped early. (After Ctrl-C, with budget left, they are interrupted, not ended.)"""
         if self.budget is None or self._failed is None:
             return
-        if sum(int(t.last_result.get("epoch", 0)) for t in trials if t.last_result) * self.cv < self.budget:
+        if trained_by(trials, self.cv) < self.budget:
             return
         for trial in trials:
             trained = trial.last_result.get("epoch", 0) if trial.last_result else 0
@@ -65,7 +65,7 @@ class TrialsRecorder(tune.Callback):
             ended = sorted((t for t in trials if t.status in ("TERMINATED", "ERROR")),
                            key=lambda t: order.index(t.trial_id) if t.trial_id in order else len(order))
             self._failed = {t.trial_id: t.status == "ERROR" for t in ended}
-            self._elapsed = {row["trial_id"]: _float(row.get("elapsed_s")) for row in rows}
+            self._elapsed = {row["trial_id"]: number(row.get("elapsed_s")) for row in rows}
             self._clock = (time.monotonic(), max((e for e in self._elapsed.values() if e is not None), default=0.0))
 
     def _ended(self, trials, trial, failed: bool) -> None:
@@ -134,7 +134,7 @@ class ProgressView(tune.Callback):
             running=sum(t.status == "RUNNING" for t in trials),
             failed=sum(t.status == "ERROR" for t in trials),
             best=max(scores, default=None),
-            used=sum(int(t.last_result.get("epoch", 0)) for t in trials if t.last_result) * self.cv,
+            used=trained_by(trials, self.cv),
             budget=self.budget,
         )
 
@@ -163,9 +163,3 @@ class BudgetStopper(tune.Stopper):
     def stop_all(self) -> bool:
         return self._before is not None and self._before + sum(self._epochs.values()) * self.cv >= self.budget
 
-
-def _float(text: str | None) -> float | None:
-    try:
-        return float(text) if text not in (None, "") else None
-    except ValueError:
-        return None

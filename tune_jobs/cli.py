@@ -113,9 +113,12 @@ def resumed(run_dir: Path, given: dict) -> tuple[RunSettings, Spec, Path]:
     return settings, spec_of(run_dir, settings), run_dir
 
 
-def start_run_dir(settings: RunSettings, spec: Spec) -> Path:
-    """A new run directory holding what --resume needs: the space as used and the options."""
-    run_dir = rundir.new_run_dir(settings.out, spec.name)
+def start_run_dir(settings: RunSettings, spec: Spec, run_dir: Path | None = None) -> Path:
+    """A new run directory (``run_dir``, or a fresh timestamped one under ``--out``) holding what
+    --resume needs: the space as used and the options."""
+    if run_dir is None:
+        run_dir = rundir.new_run_dir(settings.out, spec.name)
+    run_dir.mkdir(parents=True, exist_ok=True)
     rundir.write_text(run_dir / rundir.SPACE, spec.text)
     rundir.write_json(run_dir / rundir.SETTINGS, settings.to_json())
     return run_dir

@@ -64,8 +64,7 @@ def parse_searchers(text: str) -> list[tuple[str, str, str]]:
 def plan(spec: Spec, names: str, seeds: int) -> list[Entry]:
     entries = []
     for label, searcher, scheduler in parse_searchers(names):
-        if searcher == "grid":
-            searchers.get_searcher("grid").check(spec)
+        searchers.get_searcher(searcher).check(spec)
         for seed in range(1 if searcher == "grid" else seeds):
             entries.append(Entry(label, searcher, scheduler, seed, f"{label}-seed{seed}"))
     return entries
@@ -179,9 +178,7 @@ def run_all(folder: Path, base: RunSettings, spec: Spec, entries: list[Entry], b
             settings = entry.settings(base, budget, folder / RUNS)
             resume = (run_dir / rundir.SETTINGS).is_file()
             if not resume:
-                run_dir.mkdir(parents=True, exist_ok=True)
-                rundir.write_text(run_dir / rundir.SPACE, spec.text)
-                rundir.write_json(run_dir / rundir.SETTINGS, settings.to_json())
+                cli.start_run_dir(settings, spec, run_dir)
             print(f"[{number}/{len(entries)}] {entry.label} seed {entry.search_seed} "
                   f"({'resuming' if resume else 'starting'}; elapsed {_clock(started)}): {run_dir}", flush=True)
             code = run_sweep(settings, spec, data, run_dir, resume=resume)

@@ -87,17 +87,18 @@ def run_table(runs: Sequence[Run], ref: Reference) -> list[dict[str, Any]]:
     return table
 
 
-def summary_table(groups_: Sequence[Group], ref: Reference) -> list[dict[str, Any]]:
-    """One row per searcher: seeds pooled (best accuracy as mean and spread, reach as median)."""
+def summary_table(per_run: Sequence[dict[str, Any]], ref: Reference) -> list[dict[str, Any]]:
+    """One row per searcher, from :func:`run_table`'s rows: seeds pooled (best accuracy as mean and
+    spread, reach as median)."""
     table = []
-    for group in groups_:
-        rows = run_table(group.runs, ref)
+    for label in dict.fromkeys(r["searcher"] for r in per_run):
+        rows = [r for r in per_run if r["searcher"] == label]
         bests = [r["best_cv_accuracy"] for r in rows if r["best_cv_accuracy"] is not None]
         tests = [r["test_accuracy"] for r in rows if r["test_accuracy"] is not None]
         top = max(rows, key=lambda r: r["best_cv_accuracy"] if r["best_cv_accuracy"] is not None else -1)
         reach = anytime.median_reached([r["epochs_x_folds_to_reach"] for r in rows])
         table.append({
-            "searcher": group.label, "runs": len(rows),
+            "searcher": label, "runs": len(rows),
             "seeds": " ".join(str(r["search_seed"]) for r in rows),
             "partial_runs": sum(r["partial"] for r in rows),
             "distinct_configs": _mean([r["distinct_configs"] for r in rows]),

@@ -9,12 +9,13 @@ every table into ``--out``. Runs that did not finish are refused unless ``--part
 from __future__ import annotations
 
 import argparse
+import html
 import sys
 import time
 from pathlib import Path
 from typing import Any, Sequence
 
-from tune_jobs import anytime, comparison, rundir
+from tune_jobs import anytime, cli, comparison, rundir
 from tune_jobs.errors import BadInput
 from tune_jobs.importance import fanova, per_value, varied
 from tune_jobs.report_page import (
@@ -27,7 +28,6 @@ from tune_jobs.report_page import (
 from tune_jobs.results import column_of, number
 from tune_jobs.runs import Run, load_runs
 
-EXIT_BAD_INPUT = 2
 HTML, MARKDOWN = "report.html", "report.md"
 
 
@@ -41,7 +41,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         runs = load_runs(args.runs, allow_partial=args.partial)
     except BadInput as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return cli.EXIT_BAD_INPUT
     out = Path(args.out or f"reports/report-{time.strftime('%Y%m%d-%H%M%S')}")
     write_report(runs, out)
     print(f"report: {out / HTML}")
@@ -52,9 +52,10 @@ def write_report(runs: Sequence[Run], out: Path) -> Path:
     """Every table of the comparison as CSV, and the HTML and Markdown pages, in ``out``."""
     ref = comparison.reference(runs)
     groups = comparison.groups(runs)
+    per_run = comparison.run_table(runs, ref)
     tables = {
-        "summary": summary_rows(comparison.summary_table(groups, ref)),
-        "runs": comparison.run_table(runs, ref),
+        "summary": summary_rows(comparison.summary_table(per_run, ref)),
+        "runs": per_run,
         "importance": importance_rows(groups),
         "per_value": per_value_rows(groups),
         "trials": trial_rows(runs),
@@ -150,8 +151,6 @@ def markdown(context: str, warnings: list[str], tables: dict[str, list]) -> str:
 
 
 def html_page(context: str, warnings: list[str], tables: dict[str, list], curves: dict, ref) -> str:
-    import html
-
     timed = all(p.elapsed_s is not None for runs in curves.values() for points in runs for p in points)
     warning_html = "".join(f'<div class="warn">{html.escape(w)}</div>' for w in warnings) or "<p>None.</p>"
     before = [

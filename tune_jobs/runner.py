@@ -91,8 +91,9 @@ def make_tuner(settings: RunSettings, spec: Spec, plan, data_ref, cpus: float, r
     )
     # Snapshot the experiment often, so a killed driver loses at most a second of trials.
     os.environ.setdefault("TUNE_GLOBAL_CHECKPOINT_S", "1")
+    storage_path, name = experiment_location(settings, run_dir)
     if resume:
-        return tune.Tuner.restore(experiment_path(settings, run_dir), trainable=trainable,
+        return tune.Tuner.restore(f"{storage_path}/{name}", trainable=trainable,
                                   resume_unfinished=True, resume_errored=False, restart_errored=False)
     return tune.Tuner(
         trainable,
@@ -103,8 +104,7 @@ def make_tuner(settings: RunSettings, spec: Spec, plan, data_ref, cpus: float, r
             max_concurrent_trials=settings.workers, reuse_actors=True,
         ),
         run_config=tune.RunConfig(
-            storage_path=settings.storage or str(run_dir), name=run_dir.name if settings.storage else rundir.TUNE_DIR,
-            verbose=0, log_to_file=True,
+            storage_path=storage_path, name=name, verbose=0, log_to_file=True,
             callbacks=[TrialsRecorder(run_dir / rundir.TRIALS, spec.columns, budget=settings.budget, cv=settings.cv),
                        ProgressView(plan.total, budget=settings.budget, cv=settings.cv)],
             # Ray Tune cannot tell a dead node from a trial that raised: both are retried, from the start.
@@ -114,13 +114,13 @@ def make_tuner(settings: RunSettings, spec: Spec, plan, data_ref, cpus: float, r
     )
 
 
-def experiment_path(settings: RunSettings, run_dir: Path) -> str:
-    """Where Ray Tune keeps the experiment: ``tune/`` in the run directory, or, on a cluster of
-    several nodes, a folder named after the run in the shared ``--storage`` (a path every node
-    mounts, or a cloud URI such as ``s3://bucket/prefix``)."""
+def experiment_location(settings: RunSettings, run_dir: Path) -> tuple[str, str]:
+    """Where Ray Tune keeps the experiment, as (storage_path, name): ``tune/`` in the run directory,
+    or, on a cluster of several nodes, a folder named after the run in the shared ``--storage``
+    (a path every node mounts, or a cloud URI such as ``s3://bucket/prefix``)."""
     if settings.storage:
-        return f"{settings.storage.rstrip('/')}/{run_dir.name}"
-    return str(run_dir / rundir.TUNE_DIR)
+        return settings.storage.rstrip("/"), run_dir.name
+    return str(run_dir), rundir.TUNE_DIR
 
 
 def num_samples(settings: RunSettings, spec: Spec) -> int | None:

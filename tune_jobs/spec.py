@@ -19,13 +19,7 @@ import yaml
 
 from tune_jobs.domains import Choice, Domain, IntRange, Uniform
 from tune_jobs.errors import BadInput
-from tune_jobs.hyperparameters import (
-    HYPERPARAMETERS,
-    PER_LAYER,
-    base_name,
-    defaults,
-    value_problem,
-)
+from tune_jobs.hyperparameters import HYPERPARAMETERS, PER_LAYER, base_name, defaults, value_problem
 
 TOP_LEVEL_KEYS = ("name", "description", "grid", "space", "scheduler")
 DISTRIBUTIONS = {"uniform": "float", "loguniform": "float", "int": "int", "choice": None}  # key -> kind it needs

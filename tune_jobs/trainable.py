@@ -3,7 +3,7 @@
 The k fold models train in lockstep, one epoch each in turn, so that after every epoch the
 mean validation accuracy over the folds can be reported and a scheduler may stop the trial.
 They share one compiled Keras model, each fold's weights and optimizer state swapped in for
-its epoch: Keras traces a model's train and test steps on its first fit (about 1.5 s on one
+its epoch: Keras traces a model's train and test steps on its first fit (1-1.6 s on one
 core), and one model pays that once per trial instead of once per fold.
 It gets a plain config dict and the data's object-store reference; nothing of YAML or CLI.
 """
