@@ -53,3 +53,22 @@ def test_a_budgeted_sweep_shows_compute_spent_and_its_eta_follows_compute(monkey
     now[0] = 100.0  # a quarter of the budget in 100 s: 300 s to go
     view.on_step_end(1, [trial("TERMINATED", 20), trial("RUNNING", 10)])
     assert out.getvalue().splitlines()[-1].endswith("elapsed 0:01:40 eta 0:05:00")
+
+
+def test_eta_counts_running_trials_by_their_epochs(monkeypatch):
+    """Two workers, 10 trials of 10 epochs, each trial 60 s: when the first ends, the second is
+    at epoch 9, so 1.9 trials' work is done in 60 s and 8.1 remain: about 256 s, not 540 s."""
+    out = io.StringIO()
+    monkeypatch.setattr(progress, "console", out)
+    now = [0.0]
+    monkeypatch.setattr("tune_jobs.callbacks.time.monotonic", lambda: now[0])
+    view = ProgressView(total=10)
+
+    def trial(status, epoch):
+        return SimpleNamespace(status=status, config={"epochs": 10},
+                               last_result={"cv_accuracy": 0.8, "epoch": epoch} if epoch else {})
+
+    view.on_step_end(0, [trial("RUNNING", 0), trial("RUNNING", 0)] + [trial("PENDING", 0)] * 8)
+    now[0] = 60.0
+    view.on_step_end(1, [trial("TERMINATED", 10), trial("RUNNING", 9)] + [trial("PENDING", 0)] * 8)
+    assert out.getvalue().splitlines()[-1].endswith("elapsed 0:01:00 eta 0:04:16")

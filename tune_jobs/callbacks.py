@@ -87,7 +87,7 @@ class ProgressView(tune.Callback):
         self.budget = budget  # epochs x folds: the view then measures progress in compute
         self.cv = cv
         self._started: float | None = None
-        self._finished_at_start = 0
+        self._done_at_start = 0.0
         self._used_at_start = 0
         self._last_finished = -1
         self._last_draw = 0.0
@@ -105,13 +105,12 @@ class ProgressView(tune.Callback):
         counts = self._count(trials)
         now = time.monotonic()
         if self._started is None:
-            self._started, self._finished_at_start, self._used_at_start = now, counts.finished, counts.used
+            self._started, self._done_at_start, self._used_at_start = now, counts.progress, counts.used
         elapsed = now - self._started
         if self.budget:
             eta = progress.eta_s(elapsed, counts.used - self._used_at_start, self.budget - counts.used)
         else:
-            eta = progress.eta_s(elapsed, counts.finished - self._finished_at_start,
-                                 counts.total - counts.finished)
+            eta = progress.eta_s(elapsed, counts.progress - self._done_at_start, counts.total - counts.progress)
         line = progress.format_line(counts, elapsed, eta)
         interactive = progress.console.isatty()
         changed = counts.finished != self._last_finished
@@ -126,17 +125,26 @@ class ProgressView(tune.Callback):
 
     def _count(self, trials) -> progress.Counts:
         done = [t for t in trials if t.status == "TERMINATED"]
+        running = [t for t in trials if t.status == "RUNNING"]
         scores = [t.last_result.get(self.metric) for t in done if t.last_result]
         scores = [s for s in scores if s is not None]
         return progress.Counts(
             total=max(self.total, len(trials)),
             done=len(done),
-            running=sum(t.status == "RUNNING" for t in trials),
+            running=len(running),
             failed=sum(t.status == "ERROR" for t in trials),
             best=max(scores, default=None),
             used=trained_by(trials, self.cv),
             budget=self.budget,
+            partial=sum(_share_trained(t) for t in running),
         )
+
+
+def _share_trained(trial) -> float:
+    """A running trial's epochs trained over its epochs planned (0 when unknown)."""
+    epochs = (getattr(trial, "config", None) or {}).get("epochs")
+    epoch = (trial.last_result or {}).get("epoch", 0)
+    return min(1.0, epoch / epochs) if epochs else 0.0
 
 
 class BudgetStopper(tune.Stopper):

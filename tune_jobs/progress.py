@@ -24,6 +24,7 @@ class Counts:
     failed: int = 0
     best: float | None = None
     used: int = 0  # epochs x folds trained so far
+    partial: float = 0.0  # running trials' share of their epochs trained: a trial half done counts 0.5
     budget: int | None = None  # a sweep with a compute budget shows it instead of pending trials
 
     @property
@@ -34,14 +35,21 @@ class Counts:
     def finished(self) -> int:
         return self.done + self.failed
 
+    @property
+    def progress(self) -> float:
+        """Trials' worth of work done, running trials counted by their epochs: the ETA's measure,
+        so that the first estimate, made while every worker is mid-trial, is not off by a factor
+        of the number of workers."""
+        return self.finished + self.partial
 
-def eta_s(elapsed_s: float, finished_here: int, remaining: int) -> float | None:
-    """Seconds left at the pace of this session (None before the first trial ends here)."""
-    if remaining == 0:
+
+def eta_s(elapsed_s: float, done_here: float, remaining: float) -> float | None:
+    """Seconds left at the pace of this session (None before any work is done here)."""
+    if remaining <= 0:
         return 0.0
-    if finished_here <= 0:
+    if done_here <= 0:
         return None
-    return elapsed_s / finished_here * remaining
+    return elapsed_s / done_here * remaining
 
 
 def format_line(counts: Counts, elapsed_s: float, eta: float | None) -> str:

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Issue 6: the seed's experiment redone end to end on the full Fashion-MNIST, and what search buys.
+#   1. the full seed grid (144 configurations x 3 folds x 15 epochs, 60,000 images, refit, test set),
+#   2. optuna + ASHA, optuna and random on the same space and images, each at FRACTION of the grid's
+#      compute, SEEDS search seeds each,
+#   3. the AutoML-style space with optuna + ASHA at a quarter of the grid's compute (or AUTOML_RUN, a
+#      finished run directory of it, reused),
+# then one report of all of them in docs/seed-reproduction/ (no Ray logs) with the console output.
+#
+#   FRACTION=0.2 SEEDS=1 bash benchmarks/reproduce_seed.sh                 # about 2 h 45 min on 2 cores
+#   AUTOML_RUN=benchmarks/results/automl-quarter-budget bash benchmarks/reproduce_seed.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+FRACTION=${FRACTION:-0.2}
+SEEDS=${SEEDS:-1}
+WORKERS=${WORKERS:-2}
+out=${OUT:-$(mktemp -d /tmp/tj-reproduce-XXXX)}
+export RAY_TMPDIR="$out/ray"
+mkdir -p "$RAY_TMPDIR"
+python=.venv/bin/python
+
+/usr/bin/time -v $python -m tune_jobs.compare --space search_spaces/fashion_grid.yaml \
+  --searchers grid,optuna+asha,optuna,random --seeds "$SEEDS" --workers "$WORKERS" \
+  --budget-fraction "$FRACTION" --out "$out" 2>&1 | tee "$out/console.log"
+folder=$(ls -d "$out"/compare-*)
+
+automl=${AUTOML_RUN:-}
+if [ -z "$automl" ]; then
+  # a quarter of the grid's 144 x 15 x 3 = 6,480 epochs x folds
+  /usr/bin/time -v $python -m tune_jobs.fashion --space search_spaces/fashion_automl.yaml \
+    --searcher optuna --scheduler asha --budget 1620 --workers "$WORKERS" --out "$out" 2>&1 \
+    | tee "$out/automl-console.log"
+  automl=$(ls -d "$out"/fashion-automl-*)
+fi
+
+rm -rf docs/seed-reproduction
+$python -m tune_jobs.report "$folder"/runs/* "$automl" --out docs/seed-reproduction
+grep -v "^trials " "$out/console.log" > docs/seed-reproduction/console.log
+cp "$folder/compare.json" docs/seed-reproduction/
+echo "runs kept in $out"
