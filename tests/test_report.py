@@ -188,3 +188,8 @@ def test_curves_have_no_gaps_in_their_numbers():
     points = anytime.curve(grid_rows(), cv=3)
     values = anytime.best_at(points, np.array([0, 9, 17, 18, 54, 100]), "compute")
     assert np.isnan(values[0]) and values[1:].tolist() == [0.70, 0.70, 0.78, 0.85, 0.85]
+
+
+def test_best_configuration_shows_sampled_floats_short(tmp_path):
+    sampled = make_run(tmp_path, "optuna", [trial("o1", "swish", 0.0123456789, 0.84)], searcher="optuna")
+    assert comparison.best_config(load_runs([sampled])[0]) == "activation=swish, lr=0.01235"

@@ -122,7 +122,12 @@ def best_config(run: Run) -> str:
     if row is None:
         return ""
     names = [*varied(run.spec.params), *run.spec.layer_params]
-    return ", ".join(f"{n}={row[column_of(n)]}" for n in names if row.get(column_of(n), "") != "")
+    return ", ".join(f"{n}={_short(n, row[column_of(n)])}" for n in names if row.get(column_of(n), "") != "")
+
+
+def _short(name: str, text: str) -> str:
+    """A sampled float to 4 significant digits (0.2395, not 0.23948883481276334)."""
+    return f"{float(text):.4g}" if HYPERPARAMETERS[base_name(name)].kind == "float" else text
 
 
 def warnings(runs: Sequence[Run], groups_: Sequence[Group], ref: Reference) -> list[str]:

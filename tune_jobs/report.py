@@ -74,7 +74,7 @@ def write_report(runs: Sequence[Run], out: Path) -> Path:
 
 def context_line(runs: Sequence[Run], ref: comparison.Reference) -> str:
     first = runs[0].summary
-    n_train = first.get("n_train") or "?"
+    n_train = next((r.summary["n_train"] for r in runs if r.summary.get("n_train")), "?")  # a partial run may lack it
     return (f"{len(runs)} runs; {n_train} training images, {first.get('cv')}-fold CV, data seed {first.get('seed')}. "
             f"Reference: {ref.accuracy:.4f} mean CV accuracy ({ref.source}); "
             f"\"within 0.3 points\" means reaching {ref.target:.4f}.")
