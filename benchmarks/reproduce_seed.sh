@@ -6,10 +6,11 @@
 #      seeds beyond the comparison's, where there is no time for SEEDS=3 of every searcher),
 #   3. the AutoML-style space with optuna + ASHA at a quarter of the grid's compute (or AUTOML_RUN, a
 #      finished run directory of it, reused),
-# then one report of all of them in docs/seed-reproduction/ (no Ray logs) with the console output.
+# then one report of all of them in docs/seed-reproduction/ (no Ray logs) with the console output
+# and the trial actors' memory, sampled every minute (benchmarks/actor_memory.sh).
 #
 #   FRACTION=0.2 SEEDS=1 ASHA_SEEDS="1 2" AUTOML_RUN=benchmarks/results/automl-quarter-budget \
-#     bash benchmarks/reproduce_seed.sh      # 2 h 5 min on 2 cores (BENCHMARKS.md, section 8)
+#     bash benchmarks/reproduce_seed.sh      # 2 h 8 min on 2 cores (BENCHMARKS.md, section 8)
 #   FRACTION=0.2 SEEDS=1 bash benchmarks/reproduce_seed.sh       # the AutoML run too: 45 min more
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,7 +25,11 @@ python=.venv/bin/python
 
 /usr/bin/time -v $python -m tune_jobs.compare --space search_spaces/fashion_grid.yaml \
   --searchers grid,optuna+asha,optuna,random --seeds "$SEEDS" --workers "$WORKERS" \
-  --budget-fraction "$FRACTION" --out "$out" 2>&1 | tee "$out/console.log"
+  --budget-fraction "$FRACTION" --out "$out" > "$out/console.log" 2>&1 &
+compare=$!
+bash benchmarks/actor_memory.sh "$compare" > "$out/memory.log" &
+tail -f --pid "$compare" "$out/console.log"
+wait "$compare"
 folder=$(ls -d "$out"/compare-*)
 budget=$($python -c "import json, sys; print(json.load(open(sys.argv[1]))['budget'])" "$folder/compare.json")
 extra=()
@@ -46,6 +51,8 @@ fi
 
 rm -rf docs/seed-reproduction
 $python -m tune_jobs.report "$folder"/runs/* "${extra[@]}" "$automl" --out docs/seed-reproduction
-grep -v "^trials " "$out/console.log" > docs/seed-reproduction/console.log
-cp "$folder/compare.json" docs/seed-reproduction/
+sed "s|$out|<out>|g" "$out/console.log" > docs/seed-reproduction/console.log
+for seed in $ASHA_SEEDS; do sed "s|$out|<out>|g" "$out/asha-seed$seed.log"; done \
+  > docs/seed-reproduction/console-optuna-asha-seeds.log
+cp "$folder/compare.json" "$out/memory.log" docs/seed-reproduction/
 echo "runs kept in $out"

@@ -17,7 +17,7 @@ def test_line_and_eta():
 
 
 def t(status, acc=None):
-    return SimpleNamespace(status=status, last_result={"cv_accuracy": acc} if acc else {})
+    return SimpleNamespace(status=status, config={}, last_result={"cv_accuracy": acc} if acc else {})
 
 
 def test_view_prints_a_line_per_finished_trial_when_not_a_terminal(monkeypatch):
@@ -47,7 +47,7 @@ def test_a_budgeted_sweep_shows_compute_spent_and_its_eta_follows_compute(monkey
     view = ProgressView(total=50, budget=360, cv=3)
 
     def trial(status, epoch, acc=0.8):
-        return SimpleNamespace(status=status, last_result={"cv_accuracy": acc, "epoch": epoch})
+        return SimpleNamespace(status=status, config={}, last_result={"cv_accuracy": acc, "epoch": epoch})
 
     view.on_step_end(0, [trial("RUNNING", 0)])
     now[0] = 100.0  # a quarter of the budget in 100 s: 300 s to go

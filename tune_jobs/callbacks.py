@@ -142,7 +142,7 @@ class ProgressView(tune.Callback):
 
 def _share_trained(trial) -> float:
     """A running trial's epochs trained over its epochs planned (0 when unknown)."""
-    epochs = (getattr(trial, "config", None) or {}).get("epochs")
+    epochs = trial.config.get("epochs")
     epoch = (trial.last_result or {}).get("epoch", 0)
     return min(1.0, epoch / epochs) if epochs else 0.0
 

@@ -127,7 +127,8 @@ def best_config(run: Run) -> str:
 
 def _short(name: str, text: str) -> str:
     """A sampled float to 4 significant digits (0.2395, not 0.23948883481276334)."""
-    return f"{float(text):.4g}" if HYPERPARAMETERS[base_name(name)].kind == "float" else text
+    value = parse_text(name, text)
+    return f"{value:.4g}" if isinstance(value, float) else text
 
 
 def warnings(runs: Sequence[Run], groups_: Sequence[Group], ref: Reference) -> list[str]:
