@@ -17,10 +17,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tune_jobs.cv import fold_indices, stratified_subset  # noqa: E402
-from tune_jobs.data import load_fashion_mnist  # noqa: E402
-from tune_jobs.model import build_model  # noqa: E402
-from tune_jobs.trainable import fold_states, load_state, prepare_keras, save_state, train_one_epoch  # noqa: E402
+from tune_jobs.jobs.folds import fold_indices, stratified_subset  # noqa: E402
+from tune_jobs.jobs.fashion_data import load_fashion_mnist  # noqa: E402
+from tune_jobs.jobs.fashion_mlp import JOB, build_model  # noqa: E402
+from tune_jobs.sweep.trainable import fold_states, load_state, prepare_keras, save_state, train_one_epoch  # noqa: E402
 
 CONFIG = {"activation": "swish", "batch_norm": 1, "dropout": 0.2, "layers": 1, "units": 128,
           "optimizer": "Adam", "lr": 0.002, "batch_size": 512}
@@ -38,7 +38,7 @@ def model_per_fold(splits, epochs: int) -> list[float]:
 
 
 def one_model(splits, epochs: int) -> list[float]:
-    model, states = fold_states(CONFIG, (28, 28), 10, len(splits))
+    model, states = fold_states(JOB, CONFIG, len(splits))
     fits = []
     for epoch in range(1, epochs + 1):
         for fold, split in enumerate(splits):

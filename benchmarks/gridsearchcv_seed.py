@@ -16,7 +16,7 @@ T0 = time.monotonic()
 
 
 def make_model(activation, batch_norm, dropout, lr, optimizer, units, layers, meta):
-    from tune_jobs.model import build_model
+    from tune_jobs.jobs.fashion_mlp import build_model
 
     config = dict(activation=activation, batch_norm=batch_norm, dropout=dropout, lr=lr, optimizer=optimizer,
                   units=units, layers=layers)
@@ -36,12 +36,13 @@ def main() -> None:
     from scikeras.wrappers import KerasClassifier
     from sklearn.model_selection import GridSearchCV, StratifiedKFold
 
-    from tune_jobs.fashion import load_data
-    from tune_jobs.settings import RunSettings
-    from tune_jobs.spec import load_spec
+    from tune_jobs.jobs import DataOptions, get_job, prepare
+    from tune_jobs.space.spec import load_spec
 
-    spec = load_spec(args.space)
-    data = load_data(RunSettings(space=args.space, max_train_samples=args.max_train_samples, seed=args.seed))
+    job = get_job("fashion-mlp")
+    spec = load_spec(args.space, job.hyperparameters)
+    _, data = prepare(job, DataOptions(seed=args.seed), args.max_train_samples, args.cv, spec.first_config())
+    data = data.arrays()
     model_params = ("activation", "batch_norm", "dropout", "lr", "optimizer", "units", "layers")
     grid = {**{k: [v] for k, v in spec.fixed.items()}, **{k: list(v) for k, v in spec.grid.items()}}
     param_grid = {(f"model__{k}" if k in model_params else k): v for k, v in grid.items()}

@@ -24,7 +24,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from tune_jobs.local_cluster import start_cluster  # noqa: E402
+from tune_jobs.sweep.local_cluster import start_cluster  # noqa: E402
 
 
 def sweep(space: Path, n: int, workers: int, out: Path, address: str | None = None) -> dict:
@@ -34,7 +34,7 @@ def sweep(space: Path, n: int, workers: int, out: Path, address: str | None = No
                    env=os.environ.copy())
     run_dir = max(out.iterdir(), key=lambda p: p.stat().st_mtime)
     summary = json.loads((run_dir / "summary.json").read_text())
-    from tune_jobs.rundir import read_csv
+    from tune_jobs.records.rundir import read_csv
 
     nodes = {row["node"] for row in read_csv(run_dir / "trials.csv")}
     return {"wall_s": summary["wall_s"], "trial_s": summary["trial_time_s"], "nodes": len(nodes)}

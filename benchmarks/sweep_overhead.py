@@ -32,11 +32,11 @@ def run_ours(space: Path, n: int, workers: int, out: Path) -> dict:
     process_s = time.monotonic() - started
     run_dir = max(out.iterdir(), key=lambda p: p.stat().st_mtime)
     summary = json.loads((run_dir / "summary.json").read_text())
-    from tune_jobs.rundir import read_csv
+    from tune_jobs.records.rundir import read_csv
 
     rows = read_csv(run_dir / "trials.csv")
     return {"process_s": process_s, "sweep_s": summary["wall_s"], "trial_s": summary["trial_time_s"],
-            "best_config": summary["best_config"], "best_cv_accuracy": summary["best_cv_accuracy"], "rows": rows}
+            "best_config": summary["best_config"], "best_cv_accuracy": summary["best_score"], "rows": rows}
 
 
 def run_theirs(space: Path, n: int, workers: int, out: Path) -> dict:

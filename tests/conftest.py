@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tune_jobs.data import FILES, candidate_dirs
+from tune_jobs.jobs.fashion_data import FILES, candidate_dirs
 
 
 @pytest.fixture
@@ -25,6 +25,19 @@ def ray_tmpdir(monkeypatch):
 
     assert not ray.is_initialized(), "the code under test left Ray running"
     shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def shared_ray():
+    """One private Ray for a module's tests: the runner uses a Ray that is already up, and leaves it."""
+    import ray
+
+    temp = tempfile.mkdtemp(prefix="tj-", dir="/tmp")
+    ray.init(address="local", num_cpus=2, include_dashboard=False, _temp_dir=temp, log_to_driver=False,
+             logging_level="WARNING")
+    yield
+    ray.shutdown()
+    shutil.rmtree(temp, ignore_errors=True)
 
 
 @pytest.fixture

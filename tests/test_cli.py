@@ -3,11 +3,12 @@
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
-from tune_jobs import fashion, runner
+from tune_jobs import fashion
+from tune_jobs.jobs.paths import SPACES
+from tune_jobs.sweep import runner
 
 
 @pytest.fixture
@@ -45,7 +46,7 @@ def test_bad_space_file(write_space, tmp_path, capsys, never_runs):
 
 
 def test_grid_searcher_on_a_space_with_distributions(tmp_path, capsys, never_runs):
-    space = Path(fashion.DEFAULT_SPACE).with_name("fashion_automl.yaml")
+    space = SPACES / "fashion_automl.yaml"
     code, err = run(["--space", str(space)], tmp_path, capsys)
     assert code == 2 and "fashion_automl.yaml: has distributions, not a grid; use --searcher random or optuna" in err
 

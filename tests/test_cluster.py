@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 from test_sweep_integration import wait_for_rows
 
-from tune_jobs.local_cluster import start_cluster
-from tune_jobs.rundir import read_csv
+from tune_jobs.sweep.local_cluster import start_cluster
+from tune_jobs.records.rundir import read_csv
 
 pytestmark = pytest.mark.integration
 
@@ -79,7 +79,7 @@ def test_trials_run_on_both_nodes_and_the_cluster_stays_up(shared_nodes, real_da
     assert len(rows) == 4 and all(r["status"] == "ok" for r in rows)
     assert len({r["node"] for r in rows}) == 2, [r["node"] for r in rows]  # 1 CPU per trial, 1 per node
     summary = json.loads((run_dir / "summary.json").read_text())
-    assert summary["cpus_per_trial"] == 1.0 and 0 < summary["test_accuracy"] < 1  # the refit ran on the cluster
+    assert summary["cpus_per_trial"] == 1.0 and 0 < summary["test_score"] < 1  # the refit ran on the cluster
     assert all(node.process.poll() is None for node in nodes), "a sweep leaves a cluster it joined running"
     token = os.environ["RAY_AUTH_TOKEN"]
     leaks = [p for p in (tmp_path / "runs").rglob("*") if p.is_file() and token in p.read_text(errors="replace")]

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from tune_jobs import compare, rundir
-from tune_jobs.spec import SpecError, parse_spec
+from tune_jobs import compare
+from tune_jobs.records import rundir
+from tune_jobs.space.spec import SpecError, parse_spec
 
 GRID = """name: two
 grid:

@@ -1,6 +1,6 @@
 import numpy as np
 
-from tune_jobs.cv import fold_indices, stratified_subset
+from tune_jobs.jobs.folds import fold_indices, stratified_subset
 
 Y = np.repeat(np.arange(10), 30)  # 300 labels, 30 per class
 

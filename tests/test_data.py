@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from tune_jobs import data as data_module
-from tune_jobs.data import DataError, load_fashion_mnist, read_idx
+from tune_jobs.jobs import fashion_data as data_module
+from tune_jobs.jobs.fashion_data import DataError, load_fashion_mnist, read_idx
 
 
 @pytest.fixture

@@ -1,9 +1,10 @@
 import io
 from types import SimpleNamespace
 
-from tune_jobs import progress
-from tune_jobs.callbacks import ProgressView
-from tune_jobs.progress import Counts, clock, eta_s, format_line
+from tune_jobs.jobs.objective import SEED_OBJECTIVE, Objective
+from tune_jobs.sweep import progress
+from tune_jobs.sweep.callbacks import ProgressView
+from tune_jobs.sweep.progress import Counts, clock, eta_s, format_line
 
 
 def test_line_and_eta():
@@ -23,7 +24,7 @@ def t(status, acc=None):
 def test_view_prints_a_line_per_finished_trial_when_not_a_terminal(monkeypatch):
     out = io.StringIO()
     monkeypatch.setattr(progress, "console", out)
-    view = ProgressView(total=3)
+    view = ProgressView(3, SEED_OBJECTIVE)
     view.on_step_end(0, [t("RUNNING"), t("PENDING"), t("PENDING")])
     view.on_step_end(1, [t("RUNNING"), t("RUNNING"), t("PENDING")])  # nothing finished: no line
     view.on_step_end(2, [t("TERMINATED", 0.7), t("RUNNING"), t("PENDING")])
@@ -43,8 +44,8 @@ def test_a_budgeted_sweep_shows_compute_spent_and_its_eta_follows_compute(monkey
     out = io.StringIO()
     monkeypatch.setattr(progress, "console", out)
     now = [0.0]
-    monkeypatch.setattr("tune_jobs.callbacks.time.monotonic", lambda: now[0])
-    view = ProgressView(total=50, budget=360, cv=3)
+    monkeypatch.setattr("tune_jobs.sweep.callbacks.time.monotonic", lambda: now[0])
+    view = ProgressView(50, SEED_OBJECTIVE, budget=360, cv=3)
 
     def trial(status, epoch, acc=0.8):
         return SimpleNamespace(status=status, config={}, last_result={"cv_accuracy": acc, "epoch": epoch})
@@ -61,8 +62,8 @@ def test_eta_counts_running_trials_by_their_epochs(monkeypatch):
     out = io.StringIO()
     monkeypatch.setattr(progress, "console", out)
     now = [0.0]
-    monkeypatch.setattr("tune_jobs.callbacks.time.monotonic", lambda: now[0])
-    view = ProgressView(total=10)
+    monkeypatch.setattr("tune_jobs.sweep.callbacks.time.monotonic", lambda: now[0])
+    view = ProgressView(10, SEED_OBJECTIVE)
 
     def trial(status, epoch):
         return SimpleNamespace(status=status, config={"epochs": 10},
@@ -72,3 +73,16 @@ def test_eta_counts_running_trials_by_their_epochs(monkeypatch):
     now[0] = 60.0
     view.on_step_end(1, [trial("TERMINATED", 10), trial("RUNNING", 9)] + [trial("PENDING", 0)] * 8)
     assert out.getvalue().splitlines()[-1].endswith("elapsed 0:01:00 eta 0:04:16")
+
+
+def test_a_minimized_metric_shows_its_lowest_value(monkeypatch):
+    out = io.StringIO()
+    monkeypatch.setattr(progress, "console", out)
+    mse = Objective("mse", "min", 0.05, relative=True)
+    view = ProgressView(3, mse)
+
+    def trial(status, value=None):
+        return SimpleNamespace(status=status, config={}, last_result={"cv_mse": value} if value else {})
+
+    view.on_step_end(0, [trial("TERMINATED", 0.5), trial("TERMINATED", 0.00012), trial("TERMINATED", 2.0)])
+    assert "| best cv_mse 0.00012 |" in out.getvalue()

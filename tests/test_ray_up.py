@@ -26,8 +26,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tune_jobs.local_cluster import free_port, wait_for_port
-from tune_jobs.rundir import read_csv
+from tune_jobs.sweep.local_cluster import free_port, wait_for_port
+from tune_jobs.records.rundir import read_csv
 
 ROOT = Path(__file__).resolve().parent.parent
 SSHD = shutil.which("sshd") or "/usr/sbin/sshd"

@@ -10,21 +10,23 @@ import numpy as np
 import pytest
 from reports import GRID, grid_rows, make_run, trial
 
-from tune_jobs import anytime, comparison, importance, report
-from tune_jobs.runs import load_runs
-from tune_jobs.spec import parse_spec
+from tune_jobs.jobs.objective import SEED_OBJECTIVE as ACCURACY
+from tune_jobs.records.runs import load_runs
+from tune_jobs.report import anytime, comparison, importance
+from tune_jobs.report import build as report
+from tune_jobs.space.spec import parse_spec
 
 
 def test_best_so_far_curve_counts_every_trials_compute():
     rows = [trial("a", "relu", 0.1, 0.70), trial("b", "relu", 0.01, None, epochs=1, status="failed"),
             trial("c", "swish", 0.01, 0.80, epochs=2, status="stopped"), trial("d", "swish", 0.1, 0.75)]
-    points = anytime.curve(rows, cv=3)
+    points = anytime.curve(rows, 3, ACCURACY)
     assert [p.compute for p in points] == [9, 12, 18, 27]  # the failed trial's epoch cost compute too
     assert [p.best for p in points] == [0.70, 0.70, 0.80, 0.80]
-    assert anytime.compute_to_reach(points, 0.80 - anytime.WITHIN) == 18
-    assert anytime.compute_to_reach(points, 0.7971) == 18
-    assert anytime.compute_to_reach(points, 0.70) == 9
-    assert anytime.compute_to_reach(points, 0.81) is None
+    assert anytime.compute_to_reach(points, ACCURACY.target(0.80), ACCURACY) == 18
+    assert anytime.compute_to_reach(points, 0.7971, ACCURACY) == 18
+    assert anytime.compute_to_reach(points, 0.70, ACCURACY) == 9
+    assert anytime.compute_to_reach(points, 0.81, ACCURACY) is None
 
 
 def test_median_over_seeds_counts_a_seed_that_never_got_there_as_last():
@@ -55,13 +57,13 @@ def test_summary_reach_is_measured_against_the_grids_best(tmp_path):
                        searcher="random", search_seed=1)
     runs = load_runs([grid, lucky, unlucky])
     ref = comparison.reference(runs)
-    assert ref.accuracy == 0.85 and ref.grid_compute == 54 and ref.target == pytest.approx(0.847)
+    assert ref.score == 0.85 and ref.grid_compute == 54 and ref.target == pytest.approx(0.847)
     rows = {r["searcher"]: r for r in comparison.summary_table(comparison.run_table(runs, ref), ref)}
     assert rows["grid"]["median_epochs_x_folds_to_reach"] == 45  # the 5th of 6 trials
     assert rows["grid"]["reach_vs_grid"] == pytest.approx(45 / 54)
     assert rows["random"]["runs"] == 2 and rows["random"]["reached"] == 1
     assert rows["random"]["median_epochs_x_folds_to_reach"] is None  # median of 18 and never
-    assert rows["random"]["best_cv_accuracy_mean"] == pytest.approx((0.848 + 0.70) / 2)
+    assert rows["random"]["best_cv_score_mean"] == pytest.approx((0.848 + 0.70) / 2)
     assert rows["random"]["best_config"] == "activation=swish, lr=0.01"
     per_run = {r["run"]: r for r in comparison.run_table(runs, ref)}
     assert per_run["random-0"]["epochs_x_folds_to_reach"] == 18 and per_run["random-0"]["seconds_to_reach"] is None
@@ -95,7 +97,7 @@ def test_a_grids_near_ties_are_called_noise(tmp_path):
 
 
 def test_continuous_edges_use_the_log_scale():
-    from tune_jobs.domains import Uniform
+    from tune_jobs.space.domains import Uniform
 
     lr = Uniform(1e-4, 1e-2, log=True)
     assert comparison._edge(1.2e-4, lr) == "lowest"
@@ -106,22 +108,22 @@ def test_continuous_edges_use_the_log_scale():
 def test_per_value_accuracy_and_fanova_importance_find_the_hyperparameter_that_matters():
     spec = parse_spec(GRID, __import__("pathlib").Path("tiny.yaml"))
     rows = grid_rows() + [trial(f"x{i}", a, lr, None, status="failed") for i, (a, lr) in enumerate([("relu", 0.1)])]
-    table = {(r["hyperparameter"], r["value"]): r for r in importance.per_value(rows, spec.params)}
+    table = {(r["hyperparameter"], r["value"]): r for r in importance.per_value(rows, spec.params, ACCURACY)}
     assert table[("lr", "0.01")]["mean_cv_accuracy"] == pytest.approx((0.78 + 0.85) / 2)
     assert table[("activation", "swish")]["best_cv_accuracy"] == 0.85 and table[("activation", "relu")]["trials"] == 3
     assert ("epochs", "3") not in table  # a constant is not a hyperparameter that varies
-    assert importance.fanova(rows, spec.params) is None  # 6 complete trials: too few
+    assert importance.fanova(rows, spec.params, ACCURACY) is None  # 6 complete trials: too few
     many = [trial(f"t{i}", a, lr, (0.9 if lr == 0.01 else 0.6) + 0.001 * (a == "swish") + 0.0001 * i)
             for i, (a, lr) in enumerate([(a, lr) for a in ("relu", "swish") for lr in (0.001, 0.01, 0.1)] * 2)]
-    scores = importance.fanova(many, spec.params)
+    scores = importance.fanova(many, spec.params, ACCURACY)
     assert set(scores) == {"activation", "lr"} and scores["lr"] > 0.9 > scores["activation"]
 
 
 def test_continuous_values_are_binned_by_quartile():
-    from tune_jobs.domains import Uniform
+    from tune_jobs.space.domains import Uniform
 
     rows = [{"status": "ok", "cv_accuracy": str(0.5 + i / 100), "dropout": str(i / 40)} for i in range(20)]
-    table = importance.per_value(rows, {"dropout": Uniform(0.0, 0.5)})
+    table = importance.per_value(rows, {"dropout": Uniform(0.0, 0.5)}, ACCURACY)
     assert len(table) == 4 and sum(r["trials"] for r in table) == 20
     assert table[0]["value"] == "0-0.119" and table[-1]["best_cv_accuracy"] == pytest.approx(0.69)
 
@@ -138,7 +140,7 @@ def test_report_writes_html_markdown_and_csv_of_every_table(tmp_path):
     with (out / "summary.csv").open() as handle:
         summary = list(csv.DictReader(handle))
     assert [r["searcher"] for r in summary] == ["grid", "optuna+asha"]
-    assert summary[1]["epochs x folds to within 0.3 pts (median)"] == "9"
+    assert summary[1]["epochs x folds to within 0.003 (median)"] == "9"
     with (out / "trials.csv").open() as handle:
         assert len(list(csv.DictReader(handle))) == 7
     page = (out / "report.html").read_text()
@@ -185,7 +187,7 @@ def test_partial_runs_are_included_on_request_and_marked(tmp_path):
 
 
 def test_curves_have_no_gaps_in_their_numbers():
-    points = anytime.curve(grid_rows(), cv=3)
+    points = anytime.curve(grid_rows(), 3, ACCURACY)
     values = anytime.best_at(points, np.array([0, 9, 17, 18, 54, 100]), "compute")
     assert np.isnan(values[0]) and values[1:].tolist() == [0.70, 0.70, 0.78, 0.85, 0.85]
 
@@ -193,3 +195,51 @@ def test_curves_have_no_gaps_in_their_numbers():
 def test_best_configuration_shows_sampled_floats_short(tmp_path):
     sampled = make_run(tmp_path, "optuna", [trial("o1", "swish", 0.0123456789, 0.84)], searcher="optuna")
     assert comparison.best_config(load_runs([sampled])[0]) == "activation=swish, lr=0.01235"
+
+
+MSE = __import__("tune_jobs.jobs.objective", fromlist=["Objective"]).Objective("mse", "min", 0.05, relative=True)
+
+
+def test_a_minimized_metric_is_best_when_lowest_in_every_table(tmp_path):
+    """The same tiny grid, read as an MSE: the lowest value wins, and "within 5%" means at most 1.05x it."""
+    grid = make_run(tmp_path, "grid", grid_rows(), objective=MSE)
+    sampled = make_run(tmp_path, "random-0", [trial("r1", "relu", 0.1, 0.63), trial("r2", "swish", 0.1, 0.62)],
+                       searcher="random", objective=MSE)
+    runs = load_runs([grid, sampled])
+    ref = comparison.reference(runs)
+    assert ref.score == 0.60 and ref.target == pytest.approx(0.63)  # relu + lr 0.1, the grid's lowest
+    per_run = {r["run"]: r for r in comparison.run_table(runs, ref)}
+    assert per_run["grid"]["best_cv_score"] == 0.60 and per_run["grid"]["epochs_x_folds_to_reach"] == 27
+    assert per_run["random-0"]["epochs_x_folds_to_reach"] == 9  # 0.63 is within 5% of 0.60
+    assert comparison.best_config(runs[0]) == "activation=relu, lr=0.1"
+    assert "BOUNDARY: grid's best lr=0.1 is the highest value" in "\n".join(
+        comparison.warnings(runs, comparison.groups(runs), ref))
+    out = tmp_path / "report"
+    assert report.main([str(grid), str(sampled), "--out", str(out)]) == 0
+    markdown = (out / "report.md").read_text()
+    assert "Job linear. Reference: 0.6000 mean CV mse" in markdown and "within 5%" in markdown
+    assert "best CV mse (mean)" in markdown and "best_cv_mse" in (out / "curves.csv").read_text()
+
+
+def test_runs_of_different_jobs_or_metrics_are_refused(tmp_path, capsys):
+    mse = make_run(tmp_path, "mse", grid_rows(), objective=MSE)
+    old = make_run(tmp_path, "accuracy", grid_rows())  # written before jobs: the seed's MLP, accuracy
+    sine = make_run(tmp_path, "sine", grid_rows(), objective=MSE, job="sine")
+    for pair in ([mse, old], [mse, sine]):
+        out = tmp_path / "report"
+        assert report.main([*map(str, pair), "--out", str(out)]) == 2
+        assert "runs of different jobs or metrics do not compare side by side" in capsys.readouterr().err
+        assert not out.exists()
+
+
+def test_a_published_run_made_before_jobs_still_loads_and_reports(tmp_path):
+    """benchmarks/results/automl-quarter-budget was written before jobs, objectives and test_score."""
+    from pathlib import Path
+
+    published = Path(__file__).resolve().parent.parent / "benchmarks" / "results" / "automl-quarter-budget"
+    [run] = load_runs([published])
+    assert run.job == "fashion-mlp" and run.objective == ACCURACY
+    assert run.summary["best_score"] == pytest.approx(0.8969, abs=1e-4)
+    assert run.summary["test_score"] == pytest.approx(0.8947, abs=1e-4)
+    assert report.main([str(published), "--out", str(tmp_path / "report")]) == 0
+    assert "0.8969 mean CV accuracy" in (tmp_path / "report" / "report.md").read_text()

@@ -13,7 +13,7 @@ import shutil
 import pytest
 from reports import grid_rows, make_run, trial
 
-from tune_jobs import report
+from tune_jobs.report import build as report
 
 CHROMIUM = shutil.which("chromium")
 # As the machine's notes advise: no background networking, no first-run work, a fresh profile.

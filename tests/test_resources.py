@@ -11,18 +11,15 @@ import shutil
 import tempfile
 from pathlib import Path
 
-import numpy as np
 import pytest
 
-from tune_jobs import rundir
-from tune_jobs.runner import run_sweep, trial_resources
+from tune_jobs.records import rundir
+from tune_jobs.sweep.runner import run_sweep, trial_resources
 from tune_jobs.settings import RunSettings
-from tune_jobs.spec import SpecError, parse_spec
-from tune_jobs.testing import resources_trainable
+from tune_jobs.space.spec import SpecError, parse_spec
+from tune_jobs.testing import ANALYTIC, resources_trainable, tiny_data
 
-SPACE = "name: gpu\ngrid:\n  lr: [0.001, 0.002, 0.01, 0.1]\n  epochs: [1]\n"
-DATA = {"x_train": np.zeros((4, 1)), "y_train": np.zeros(4), "x_test": np.zeros((2, 1)), "y_test": np.zeros(2),
-        "epoch_s": 1.0}
+SPACE = "name: gpu\ngrid:\n  lr: [0.001, 0.002, 0.01, 0.1]\n  epochs: [1]\n  epoch_s: [1.0]\n"
 
 
 def test_resource_request():
@@ -43,7 +40,7 @@ def test_trials_share_a_gpu_by_fraction(tmp_path):
         spec = parse_spec(SPACE, Path("gpu.yaml"))
         settings = RunSettings(space="gpu.yaml", workers=2, gpus_per_trial=0.5, refit=False, out=str(tmp_path))
         run_dir = rundir.new_run_dir(tmp_path, "gpu")
-        assert run_sweep(settings, spec, DATA, run_dir, trainable=resources_trainable) == 0
+        assert run_sweep(settings, spec, ANALYTIC, tiny_data(), run_dir, trainable=resources_trainable) == 0
     finally:
         ray.shutdown()
         shutil.rmtree(temp, ignore_errors=True)

@@ -1,9 +1,10 @@
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 
-from tune_jobs.callbacks import TrialsRecorder
-from tune_jobs.results import (
+from tune_jobs.sweep.callbacks import TrialsRecorder
+from tune_jobs.records.results import (
     best_row,
     config_of,
     read_trials,
@@ -12,7 +13,12 @@ from tune_jobs.results import (
     write_trials,
 )
 
-PARAMS = ["activation", "lr", "epochs"]
+from tune_jobs.jobs.fashion_mlp import HYPERPARAMETERS
+from tune_jobs.jobs.objective import SEED_OBJECTIVE as ACC, Objective
+from tune_jobs.space.spec import parse_spec
+
+SPEC = parse_spec("grid:\n  activation: [relu, swish]\n  lr: [0.01, 0.002]\n  epochs: [3]\n", Path("s.yaml"),
+                  HYPERPARAMETERS)
 
 
 def trial(trial_id, status="TERMINATED", epochs_trained=3, acc=0.8, error_file=None, **config):
@@ -26,16 +32,16 @@ def trial(trial_id, status="TERMINATED", epochs_trained=3, acc=0.8, error_file=N
 def test_rows_of_ok_stopped_and_failed_trials(tmp_path):
     error_file = tmp_path / "error.txt"
     error_file.write_text("Traceback (most recent call last):\n  File x\nFloatingPointError: loss became nan\n\n")
-    assert trial_row(trial("t0"), PARAMS, failed=False) == {
+    assert trial_row(trial("t0"), SPEC, ACC, failed=False) == {
         "trial_id": "t0", "status": "ok", "activation": "relu", "lr": 0.01, "max_epochs": 3,
         "cv_accuracy": 0.8, "cv_accuracy_std": 0.01, "epochs": 3, "time_s": 12.35, "elapsed_s": None,
         "node": "host:abc", "error": "",
     }
-    assert trial_row(trial("t1", epochs_trained=1), PARAMS, failed=False)["status"] == "stopped"
-    failed = trial_row(trial("t2", epochs_trained=0, error_file=str(error_file)), PARAMS, failed=True)
+    assert trial_row(trial("t1", epochs_trained=1), SPEC, ACC, failed=False)["status"] == "stopped"
+    failed = trial_row(trial("t2", epochs_trained=0, error_file=str(error_file)), SPEC, ACC, failed=True)
     assert failed["status"] == "failed" and failed["error"] == "FloatingPointError: loss became nan"
     assert "cv_accuracy" not in failed
-    assert trial_row(trial("t3", error_file=str(tmp_path / "gone")), PARAMS, failed=True)["error"] == (
+    assert trial_row(trial("t3", error_file=str(tmp_path / "gone")), SPEC, ACC, failed=True)["error"] == (
         "trial failed (no error file)")
 
 
@@ -43,19 +49,21 @@ def test_table_round_trip_best_and_summary(tmp_path):
     ended = [(trial("t1", acc=0.70), False, 10.0), (trial("t0", acc=0.85, activation="swish", lr=0.002), False, 20.0),
              (trial("t2", epochs_trained=2, acc=0.99), True, 30.04)]
     path = tmp_path / "trials.csv"
-    write_trials(path, ended, PARAMS)
+    write_trials(path, ended, SPEC, ACC)
     rows = read_trials(path)
     assert [r["trial_id"] for r in rows] == ["t1", "t0", "t2"]  # Ray's order, the order of creation
     assert list(rows[0]) == ["trial_id", "status", "activation", "lr", "max_epochs", "cv_accuracy",
                              "cv_accuracy_std", "epochs", "time_s", "elapsed_s", "node", "error"]
     assert [r["elapsed_s"] for r in rows] == ["10.0", "20.0", "30.0"]
-    best = best_row(rows)
+    best = best_row(rows, ACC)
     assert best["trial_id"] == "t0"  # the failed trial's 0.99 does not count
-    assert config_of(best, PARAMS, {"units": 128}) == {"units": 128, "activation": "swish", "lr": 0.002, "epochs": 3}
-    summary = summarize(rows, cv=3, params=PARAMS)
+    assert config_of(best, SPEC) == {**HYPERPARAMETERS.defaults(), "activation": "swish", "lr": 0.002, "epochs": 3}
+    summary = summarize(rows, 3, SPEC, ACC)
     assert summary["n_trials"] == 3 and summary["n_failed"] == 1 and summary["n_distinct_configs"] == 2
     assert summary["epochs_total"] == (3 + 3 + 2) * 3
-    assert summary["best_cv_accuracy"] == pytest.approx(0.85)
+    assert summary["best_score"] == pytest.approx(0.85)
+    lowest = Objective("accuracy", "min")  # the same rows, read as an error to minimize
+    assert best_row(rows, lowest)["trial_id"] == "t1" and summarize(rows, 3, SPEC, lowest)["best_score"] == 0.7
 
 
 def test_recorder_writes_ended_trials_only(tmp_path):
@@ -64,7 +72,7 @@ def test_recorder_writes_ended_trials_only(tmp_path):
     before = trial("t0", acc=0.6)  # finished in an earlier session
     done, broken, interrupted = trial("t1", "RUNNING"), trial("t2", "RUNNING"), trial("t3", "RUNNING")
     trials = [before, done, broken, interrupted, trial("t4", "PENDING")]
-    recorder = TrialsRecorder(path, PARAMS)
+    recorder = TrialsRecorder(path, SPEC, ACC)
     recorder.on_step_begin(0, trials)
     recorder.on_trial_complete(1, trials, done)  # Ray calls this while the status is still RUNNING
     broken.status = "ERROR"  # Ray sets it before it calls on_trial_error
@@ -77,19 +85,19 @@ def test_recorder_writes_ended_trials_only(tmp_path):
 
 def test_recorder_clock_continues_after_a_resume(tmp_path, monkeypatch):
     """elapsed_s counts running time: a resumed session starts where the last ended trial was."""
-    import tune_jobs.callbacks as callbacks
+    import tune_jobs.sweep.callbacks as callbacks
 
     now = [1000.0]
     monkeypatch.setattr(callbacks.time, "monotonic", lambda: now[0])
     path = tmp_path / "trials.csv"
     first, second = trial("t0", "RUNNING"), trial("t1", "RUNNING")
-    recorder = TrialsRecorder(path, PARAMS)
+    recorder = TrialsRecorder(path, SPEC, ACC)
     recorder.on_step_begin(0, [first, second])
     now[0] += 30
     recorder.on_trial_complete(1, [first, second], first)
     now[0] += 5000  # interrupted with t1 running, then resumed much later by a new recorder
     first.status = "TERMINATED"
-    resumed = TrialsRecorder(path, PARAMS)
+    resumed = TrialsRecorder(path, SPEC, ACC)
     resumed.on_step_begin(0, [first, second])
     now[0] += 12
     resumed.on_trial_complete(1, [first, second], second)
@@ -97,12 +105,13 @@ def test_recorder_clock_continues_after_a_resume(tmp_path, monkeypatch):
 
 
 def test_no_best_when_every_trial_failed():
-    assert best_row([{"status": "failed", "cv_accuracy": ""}]) is None
-    assert summarize([], cv=3, params=PARAMS)["best_cv_accuracy"] is None
+    assert best_row([{"status": "failed", "cv_accuracy": ""}], ACC) is None
+    assert summarize([], 3, SPEC, ACC)["best_score"] is None
 
 
-def test_flags_read_back_from_csv():
-    from tune_jobs.hyperparameters import parse_text
+def test_a_summary_written_before_jobs_existed_reads_as_the_seeds_job():
+    from tune_jobs.records.summary import objective_of, upgrade
 
-    assert parse_text("batch_norm", "1") == 1 and parse_text("batch_norm", "True") is True
-    assert parse_text("batch_size", "512") == 512 and parse_text("lr", "0.002") == 0.002
+    old = upgrade({"best_cv_accuracy": 0.88, "best_cv_accuracy_std": 0.002, "test_accuracy": 0.89, "cv": 3})
+    assert old["best_score"] == 0.88 and old["best_score_std"] == 0.002 and old["test_score"] == 0.89
+    assert old["job"] == "fashion-mlp" and objective_of(old) == ACC

@@ -8,17 +8,15 @@ import shutil
 import tempfile
 from pathlib import Path
 
-import numpy as np
 import pytest
 
-from tune_jobs import rundir
-from tune_jobs.hyperparameters import parse_text
-from tune_jobs.results import column_of, read_trials
-from tune_jobs.runner import run_sweep
+from tune_jobs.records import rundir
+from tune_jobs.records.results import column_of, read_trials
+from tune_jobs.sweep.runner import run_sweep
 from tune_jobs.searchers import SEARCHERS
 from tune_jobs.settings import RunSettings
-from tune_jobs.spec import SpecError, parse_spec
-from tune_jobs.testing import analytic_trainable, best_score, final_score
+from tune_jobs.space.spec import SpecError, parse_spec
+from tune_jobs.testing import ANALYTIC, ANALYTIC_MIN, analytic_trainable, best_score, final_score, reported, tiny_data
 
 SPACE = """name: analytic
 grid:
@@ -29,48 +27,43 @@ grid:
   epochs: [9]
 """
 PARAMS = ["activation", "lr", "batch_norm", "dropout", "epochs"]
-DATA = {"x_train": np.zeros((10, 1)), "y_train": np.zeros(10), "x_test": np.zeros((5, 1)), "y_test": np.zeros(5)}
+DATA = tiny_data()
+SPEC = parse_spec(SPACE, Path("analytic.yaml"))
 
 
-@pytest.fixture(scope="module")
-def shared_ray():
-    """One private Ray for the module: the runner uses a Ray that is already up, and leaves it."""
-    import ray
-
-    temp = tempfile.mkdtemp(prefix="tj-", dir="/tmp")
-    ray.init(address="local", num_cpus=2, include_dashboard=False, _temp_dir=temp, log_to_driver=False,
-             logging_level="WARNING")
-    yield
-    ray.shutdown()
-    shutil.rmtree(temp, ignore_errors=True)
 
 
-def sweep(tmp_path: Path, searcher: str, **options) -> tuple[int, list[dict], dict, Path]:
-    spec = parse_spec(SPACE, Path("analytic.yaml"))
-    settings = RunSettings(space="analytic.yaml", searcher=searcher, refit=False, out=str(tmp_path), **options)
+def sweep(tmp_path: Path, searcher: str, job=ANALYTIC, **options) -> tuple[int, list[dict], dict, Path]:
+    settings = RunSettings(space="analytic.yaml", job=job.source, searcher=searcher, refit=False, out=str(tmp_path),
+                           **options)
     run_dir = rundir.new_run_dir(tmp_path, f"{searcher}-{options.get('seed', 0)}")
-    code = run_sweep(settings, spec, DATA, run_dir, trainable=analytic_trainable)
+    code = run_sweep(settings, SPEC, job, DATA, run_dir, trainable=analytic_trainable)
     rows = read_trials(run_dir / rundir.TRIALS)
     return code, rows, json.loads((run_dir / rundir.SUMMARY).read_text()), run_dir
 
 
 def configs(rows: list[dict]) -> list[dict]:
-    return [{p: parse_text(p, row[column_of(p)]) for p in PARAMS} for row in rows]
+    return [{p: SPEC.parse(p, row[column_of(p)]) for p in PARAMS} for row in rows]
 
 
 GRID = parse_spec(SPACE, Path("analytic.yaml")).grid
 
 
+@pytest.mark.parametrize("job", [ANALYTIC, ANALYTIC_MIN], ids=["max", "min"])
 @pytest.mark.parametrize("searcher", sorted(SEARCHERS))
-def test_every_searcher_keeps_to_the_space_and_the_budget_and_finds_the_optimum(searcher, shared_ray, tmp_path):
+def test_every_searcher_keeps_to_the_space_and_the_budget_and_finds_the_optimum(searcher, job, shared_ray, tmp_path):
     options = {} if searcher == "grid" else {"num_samples": 30}
-    code, rows, summary, _ = sweep(tmp_path, searcher, workers=2, **options)
+    code, rows, summary, _ = sweep(tmp_path, searcher, job=job, workers=2, **options)
     assert code == 0
     expected = 36 if searcher == "grid" else 30
     assert len(rows) == expected and summary["n_trials"] == expected and summary["finished"]
     for config in configs(rows):
         assert all(config[p] in GRID[p] for p in PARAMS), config
-    assert summary["best_cv_accuracy"] >= best_score() - 0.05 - 1e-9
+    objective = job.objective
+    assert summary["objective"] == objective.to_json() and job.objective.key in rows[0]
+    scores = [float(r[objective.key]) for r in rows]
+    assert summary["best_score"] == (max(scores) if objective.mode == "max" else min(scores))  # the direction
+    assert objective.reached(summary["best_score"], reported(objective, best_score() - 0.05))
     assert summary["epochs_total"] == expected * 9 * 3
     assert 1 <= summary["n_distinct_configs"] <= expected
 
@@ -79,17 +72,18 @@ def test_grid_covers_the_product_exactly_once(shared_ray, tmp_path):
     _, rows, summary, _ = sweep(tmp_path, "grid", workers=2)
     seen = [tuple(c[p] for p in PARAMS) for c in configs(rows)]
     assert sorted(seen, key=str) == sorted(itertools.product(*(GRID[p] for p in PARAMS)), key=str)
-    assert summary["best_cv_accuracy"] == pytest.approx(best_score())
+    assert summary["best_score"] == pytest.approx(best_score())
     assert summary["n_distinct_configs"] == 36
 
 
-def test_asha_stops_trials_early_and_saves_compute(shared_ray, tmp_path):
-    _, rows, summary, _ = sweep(tmp_path, "grid", workers=2, scheduler="asha")
+@pytest.mark.parametrize("job", [ANALYTIC, ANALYTIC_MIN], ids=["max", "min"])
+def test_asha_stops_trials_early_and_saves_compute(job, shared_ray, tmp_path):
+    _, rows, summary, _ = sweep(tmp_path, "grid", job=job, workers=2, scheduler="asha")
     stopped = [r for r in rows if r["status"] == "stopped"]
     assert stopped and all(int(r["epochs"]) < 9 for r in stopped)
     assert summary["n_stopped"] == len(stopped)
     assert summary["epochs_total"] < 36 * 9 * 3
-    assert summary["best_cv_accuracy"] == pytest.approx(best_score())  # the best was not cut
+    assert summary["best_score"] == pytest.approx(reported(job.objective, best_score()))  # the best was not cut
 
 
 @pytest.mark.parametrize("searcher", ["random", "optuna"])
@@ -153,7 +147,7 @@ def test_distributions_and_units_only_for_existing_layers(searcher, shared_ray, 
     spec = parse_spec(DEEP, Path("deep.yaml"))
     settings = RunSettings(space="deep.yaml", searcher=searcher, refit=False, num_samples=12, workers=2)
     run_dir = rundir.new_run_dir(tmp_path, searcher)
-    assert run_sweep(settings, spec, DATA, run_dir, trainable=analytic_trainable) == 0
+    assert run_sweep(settings, spec, ANALYTIC, DATA, run_dir, trainable=analytic_trainable) == 0
     rows = read_trials(run_dir / rundir.TRIALS)
     assert len(rows) == 12 and list(rows[0])[2:10] == [
         "layers", "lr", "dropout", "activation", "max_epochs", "units_1", "units_2", "units_3"]
@@ -179,16 +173,15 @@ def test_optuna_study_in_a_database_url(shared_ray, tmp_path):
 RESUMABLE = """
 import sys, numpy as np
 from pathlib import Path
-from tune_jobs import rundir
-from tune_jobs.runner import run_sweep
+from tune_jobs.records import rundir
+from tune_jobs.sweep.runner import run_sweep
 from tune_jobs.settings import RunSettings
-from tune_jobs.spec import parse_spec
-from tune_jobs.testing import analytic_trainable
+from tune_jobs.space.spec import parse_spec
+from tune_jobs.testing import ANALYTIC, analytic_trainable, tiny_data
 space, run_dir, resume = sys.argv[1], Path(sys.argv[2]), sys.argv[3] == "resume"
 spec = parse_spec(Path(space).read_text(), Path(space))
 settings = RunSettings(space=space, searcher="optuna", num_samples=10, workers=1, refit=False)
-data = {"x_train": np.zeros(2), "y_train": np.zeros(2), "x_test": np.zeros(2), "y_test": np.zeros(2), "epoch_s": 0.3}
-sys.exit(run_sweep(settings, spec, data, run_dir, resume=resume, trainable=analytic_trainable))
+sys.exit(run_sweep(settings, spec, ANALYTIC, tiny_data(), run_dir, resume=resume, trainable=analytic_trainable))
 """
 
 
@@ -214,7 +207,7 @@ def interrupt_and_resume(tmp_path: Path) -> None:
 
     script, space, run_dir = tmp_path / "resumable.py", tmp_path / "analytic.yaml", tmp_path / "run"
     script.write_text(RESUMABLE)
-    space.write_text(SPACE.replace("epochs: [9]", "epochs: [3]"))
+    space.write_text(SPACE.replace("epochs: [9]", "epochs: [3]\n  epoch_s: [0.3]"))
     run_dir.mkdir()
     driver = subprocess.Popen([sys.executable, str(script), str(space), str(run_dir), "new"], start_new_session=True,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

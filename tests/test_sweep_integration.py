@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from tune_jobs import fashion
-from tune_jobs.local_cluster import end_processes_under
-from tune_jobs.rundir import read_csv
+from tune_jobs.sweep.local_cluster import end_processes_under
+from tune_jobs.records.rundir import read_csv
 
 pytestmark = pytest.mark.integration
 
@@ -27,17 +27,18 @@ def sweep(argv, out: Path, data_dir: Path) -> tuple[int, Path]:
 
 
 def grid_of(spec_text: str) -> set[tuple]:
-    from tune_jobs.spec import parse_spec
+    from tune_jobs.space.spec import parse_spec
 
     spec = parse_spec(spec_text, Path("x.yaml"))
     return set(itertools.product(*spec.grid.values()))
 
 
-def configs_in(rows, params) -> list[tuple]:
-    from tune_jobs.hyperparameters import parse_text
-    from tune_jobs.results import column_of
+def configs_in(rows, params, spec_text: str) -> list[tuple]:
+    from tune_jobs.records.results import column_of
+    from tune_jobs.space.spec import parse_spec
 
-    return [tuple(parse_text(p, row[column_of(p)]) for p in params) for row in rows]
+    spec = parse_spec(spec_text, Path("x.yaml"))
+    return [tuple(spec.parse(p, row[column_of(p)]) for p in params) for row in rows]
 
 
 REDUCED = "grid:\n  activation: [relu, swish]\n  lr: [0.001, 0.01]\n  batch_size: [256]\n  epochs: [2]\n"
@@ -50,16 +51,16 @@ def test_reduced_grid_with_two_workers(real_data_dir, ray_tmpdir, write_space, t
     assert code == 0
     rows = read_csv(run_dir / "trials.csv")
     assert len(rows) == 4
-    assert set(configs_in(rows, ["activation", "lr", "batch_size", "epochs"])) == grid_of(REDUCED)
+    assert set(configs_in(rows, ["activation", "lr", "batch_size", "epochs"], REDUCED)) == grid_of(REDUCED)
     for row in rows:
         assert row["status"] == "ok" and row["epochs"] == "2" and row["node"] and not row["error"]
         assert 0 < float(row["cv_accuracy"]) < 1 and float(row["time_s"]) > 0
     summary = json.loads((run_dir / "summary.json").read_text())
     best = max(rows, key=lambda r: float(r["cv_accuracy"]))
-    assert summary["best_cv_accuracy"] == pytest.approx(float(best["cv_accuracy"]))
+    assert summary["best_score"] == pytest.approx(float(best["cv_accuracy"]))
     assert summary["best_config"]["activation"] == best["activation"]
     assert summary["best_config"]["lr"] == float(best["lr"]) and summary["best_config"]["units"] == 128
-    assert 0 < summary["test_accuracy"] < 1
+    assert 0 < summary["test_score"] < 1
     assert summary["n_trials"] == 4 and summary["n_failed"] == 0 and summary["finished"]
     assert summary["epochs_total"] == 4 * 2 * 3 and summary["n_train"] == 3000 and summary["n_test"] == 10000
     assert summary["cpus_per_trial"] == pytest.approx((os.cpu_count() or 1) / 2, abs=1e-3)
@@ -82,7 +83,7 @@ def test_a_failing_trial_is_recorded_and_the_sweep_goes_on(real_data_dir, ray_tm
     assert rows["1000000000000.0"]["status"] == "failed"
     assert "FloatingPointError: training loss became nan at epoch 1" in rows["1000000000000.0"]["error"]
     summary = json.loads((run_dir / "summary.json").read_text())
-    assert summary["n_failed"] == 1 and summary["best_config"]["lr"] == 0.01 and summary["test_accuracy"] > 0
+    assert summary["n_failed"] == 1 and summary["best_config"]["lr"] == 0.01 and summary["test_score"] > 0
 
 
 def test_eight_workers_on_this_machine(real_data_dir, ray_tmpdir, write_space, tmp_path):
@@ -95,7 +96,7 @@ def test_eight_workers_on_this_machine(real_data_dir, ray_tmpdir, write_space, t
     assert len(rows) == 8 and all(r["status"] == "ok" for r in rows)
     summary = json.loads((run_dir / "summary.json").read_text())
     assert summary["cpus_per_trial"] == pytest.approx((os.cpu_count() or 1) / 8, abs=1e-3)
-    assert summary["test_accuracy"] is None
+    assert summary["test_score"] is None
 
 
 @pytest.mark.parametrize("how", ["ctrl-c", "kill"])
@@ -129,7 +130,7 @@ def test_an_interrupted_sweep_resumes_without_repeats(how, real_data_dir, ray_tm
     assert code == 0
     after = read_csv(run_dir / "trials.csv")
     assert len(after) == 6 and len({r["trial_id"] for r in after}) == 6
-    assert set(configs_in(after, ["activation", "lr", "batch_size", "epochs"])) == grid_of(text)
+    assert set(configs_in(after, ["activation", "lr", "batch_size", "epochs"], text)) == grid_of(text)
     assert all(row["status"] == "ok" and row["epochs"] == "2" for row in after)
     for row in after:
         if row["trial_id"] in before:
@@ -166,7 +167,7 @@ def test_optuna_with_asha_on_real_keras(real_data_dir, ray_tmpdir, write_space, 
     assert summary["searcher"] == "optuna" and summary["scheduler"] == "asha"
     assert summary["epochs_total"] == sum(int(r["epochs"]) for r in rows) * 3
     assert summary["n_stopped"] == sum(r["status"] == "stopped" for r in rows)
-    assert 0 < summary["test_accuracy"] < 1
+    assert 0 < summary["test_score"] < 1
 
     import optuna
     from optuna.storages.journal import JournalFileBackend, JournalStorage

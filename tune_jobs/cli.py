@@ -1,7 +1,8 @@
 """Command line of a sweep: run-time options only; no hyperparameters, no logic.
 
-    python -m tune_jobs.fashion --smoke
-    python -m tune_jobs.fashion --workers 8 --space search_spaces/fashion_grid.yaml
+    python -m tune_jobs run --job sine --smoke
+    python -m tune_jobs run --job my_job.py --space my_space.yaml --workers 2
+    python -m tune_jobs.fashion --workers 8                  # the same as run --job fashion-mlp
     python -m tune_jobs.fashion --resume runs/fashion-grid-20261129-101500
 """
 
@@ -12,40 +13,40 @@ import shutil
 import sys
 from dataclasses import fields, replace
 from pathlib import Path
-from typing import Callable, Mapping, Sequence
+from typing import Sequence
 
-import numpy as np
-
-from tune_jobs import rundir
 from tune_jobs.errors import BadInput
-from tune_jobs.runs import spec_of
+from tune_jobs.jobs import DEFAULT_JOB, Data, DataOptions, Job, get_job, prepare
+from tune_jobs.jobs.user_file import is_file_ref
+from tune_jobs.records import rundir
+from tune_jobs.records.runs import spec_of
+from tune_jobs.records.summary import read_summary
 from tune_jobs.searchers import get_searcher
 from tune_jobs.settings import RunSettings
-from tune_jobs.spec import Spec, SpecError, load_spec
+from tune_jobs.space.spec import Spec, SpecError, load_spec
 
 EXIT_BAD_INPUT = 2
-SPACES = Path(__file__).resolve().parent.parent / "search_spaces"
-# --smoke: about a minute on 2 cores. Explicit options still win over these.
-SMOKE = {"space": str(SPACES / "fashion_smoke.yaml"), "max_train_samples": 6000}
-
-LoadData = Callable[[RunSettings], Mapping[str, np.ndarray]]
 
 
-def parser(prog: str, default_space: Path) -> argparse.ArgumentParser:
+def parser(prog: str, job: str | None) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog=prog, description="Run a hyperparameter sweep as parallel Ray Tune trials.")
-    p.add_argument("--space", help=f"search-space YAML (default: {default_space})")
+    if job is None:
+        p.add_argument("--job", help=f"a registered job (`python -m tune_jobs jobs`), a job file (my_job.py) or "
+                                     f"package.module (default: {DEFAULT_JOB})")
+    p.add_argument("--space", help="search-space YAML (default: the job's)")
     p.add_argument("--workers", type=int, help="trials at once; each gets an equal CPU share (default: all cores)")
     p.add_argument("--cv", type=int, help="folds of cross-validation per configuration (default: 3)")
     p.add_argument("--epochs", type=int, help="override the space file's epochs")
-    p.add_argument("--max-train-samples", type=int, help="train on a stratified subset of this size")
-    p.add_argument("--seed", type=int, help="seed of folds, subset, initial weights and searcher (default: 0)")
+    p.add_argument("--max-train-samples", type=int, help="train on a subset of this size (stratified for classes)")
+    p.add_argument("--seed", type=int, help="seed of folds, subset, synthetic data, initial weights and searcher "
+                                            "(default: 0)")
     p.add_argument("--search-seed", type=int, help="seed of the searcher alone (default: --seed)")
     p.add_argument("--budget", type=int, metavar="EPOCHS_X_FOLDS",
                    help="end the sweep after this much compute: epochs x folds over all trials")
     p.add_argument("--no-refit", dest="refit", action="store_const", const=False,
                    help="skip training the best configuration on all training data")
     p.add_argument("--out", help="parent of the run directory (default: runs/)")
-    p.add_argument("--data-dir", help="folder with the data set's files (or set FASHION_MNIST_DIR)")
+    p.add_argument("--data-dir", help="folder with the data set's files (Fashion-MNIST: or set FASHION_MNIST_DIR)")
     p.add_argument("--address", help="join this Ray cluster instead of starting a local one")
     p.add_argument("--storage", metavar="PATH_OR_URI", help="Ray Tune's experiment state in storage every node "
                    "reaches (a shared mount or s3://...; default: tune/ in the run directory)")
@@ -63,18 +64,20 @@ def parser(prog: str, default_space: Path) -> argparse.ArgumentParser:
     return p
 
 
-def main(argv: Sequence[str] | None, *, prog: str, default_space: Path, load_data: LoadData) -> int:
-    args = parser(prog, default_space).parse_args(argv)
+def main(argv: Sequence[str] | None, *, prog: str, job: str | None = None) -> int:
+    """A sweep of ``job`` (None: the ``--job`` option decides); the exit code."""
+    args = parser(prog, job).parse_args(argv)
+    if job is not None:
+        args.job = job
     try:
-        settings, spec, run_dir = prepare(args, default_space)
-        data = load_data(settings)
+        settings, spec, the_job, data, run_dir = prepare_run(args)
     except BadInput as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     resume = run_dir is not None
-    run_dir = run_dir or start_run_dir(settings, spec)
+    run_dir = run_dir or start_run_dir(settings, spec, the_job)
     try:
-        return execute(settings, spec, data, run_dir, resume)
+        return execute(settings, spec, the_job, data, run_dir, resume)
     except BadInput as exc:  # found only once Ray starts: a cluster that refuses this driver
         if not resume:
             shutil.rmtree(run_dir, ignore_errors=True)  # it holds nothing yet but what we wrote
@@ -85,51 +88,79 @@ def main(argv: Sequence[str] | None, *, prog: str, default_space: Path, load_dat
         return 130
 
 
-def prepare(args: argparse.Namespace, default_space: Path) -> tuple[RunSettings, Spec, Path | None]:
-    """Validated settings and spec; the run directory when resuming (a new one is made later)."""
+def prepare_run(args: argparse.Namespace) -> tuple[RunSettings, Spec, Job, Data, Path | None]:
+    """Everything checked before Ray starts: settings, job, space, data; the run directory when resuming."""
     given = {f.name: getattr(args, f.name) for f in fields(RunSettings)
-             if getattr(args, f.name, None) is not None}
+             if getattr(args, f.name, None) is not None and f.name != "job"}
     if args.resume:
-        return resumed(Path(args.resume), given)
-    presets = SMOKE if args.smoke else {}
-    settings = RunSettings(**{"space": str(default_space), **presets, **given})
-    spec = load_spec(settings.space)
-    if settings.epochs is not None:
-        spec = spec.with_epochs(settings.epochs)
-    get_searcher(settings.searcher).check(spec)
-    return settings, spec, None
+        settings, run_dir = resumed_settings(Path(args.resume), given, args.job)
+        job = get_job(settings.job)
+        spec = spec_of(run_dir, settings, job.hyperparameters)
+    else:
+        job = get_job(args.job or DEFAULT_JOB)
+        settings = new_settings(job, given, smoke=args.smoke)
+        spec, run_dir = load_spec(settings.space, job.hyperparameters), None
+        if settings.epochs is not None:
+            spec = spec.with_epochs(settings.epochs)
+        get_searcher(settings.searcher).check(spec)
+        check_out(settings.out)
+    options = DataOptions(data_dir=settings.data_dir, seed=settings.seed)
+    job, data = prepare(job, options, settings.max_train_samples, settings.cv, spec.first_config())
+    return settings, spec, job, data, run_dir
 
 
-def resumed(run_dir: Path, given: dict) -> tuple[RunSettings, Spec, Path]:
+def new_settings(job: Job, given: dict, smoke: bool) -> RunSettings:
+    """The options of a new run: the job's defaults, ``--smoke``'s presets, then what was given."""
+    space = job.smoke_space if smoke else job.default_space
+    presets = {"space": str(space)} if space else {}
+    if smoke and job.smoke_samples:
+        presets["max_train_samples"] = job.smoke_samples
+    if "space" not in given and "space" not in presets:
+        raise SpecError(f"--space: job {job.source} has no space file of its own; give --space FILE")
+    # A job file is recorded by its absolute path, so that --resume works from any folder.
+    return RunSettings(**{**presets, **given, "job": job.source})
+
+
+def check_out(out: str) -> None:
+    """``--out`` must be a folder (or not exist yet): found before Ray starts."""
+    path = Path(out)
+    existing = next((p for p in (path, *path.parents) if p.exists()), None)
+    if existing is not None and not existing.is_dir():
+        raise SpecError(f"--out {out}: {existing} is a file, not a folder")
+
+
+def resumed_settings(typed: Path, given: dict, job: str | None) -> tuple[RunSettings, Path]:
+    run_dir = typed.resolve()  # Ray Tune's restore takes absolute paths or URIs only
     stored = run_dir / rundir.SETTINGS
     if not stored.is_file():
-        raise SpecError(f"--resume {run_dir}: not a run directory (no {rundir.SETTINGS})")
+        raise SpecError(f"--resume {typed}: not a run directory (no {rundir.SETTINGS})")
     settings = RunSettings.from_json(rundir.read_json(stored))
     changed = {k: v for k, v in given.items() if k != "address" and getattr(settings, k) != v}
+    if job is not None and job != settings.job and not (is_file_ref(job) and Path(job).resolve() == Path(settings.job)):
+        changed["job"] = job
     if changed:
         used = ", ".join(f"--{k.replace('_', '-')} {getattr(settings, k)}" for k in changed)
-        raise SpecError(f"--resume {run_dir}: options cannot change on resume (the run used {used})")
-    settings = replace(settings, address=given.get("address"))
-    return settings, spec_of(run_dir, settings), run_dir
+        raise SpecError(f"--resume {typed}: options cannot change on resume (the run used {used})")
+    return replace(settings, address=given.get("address")), run_dir
 
 
-def start_run_dir(settings: RunSettings, spec: Spec, run_dir: Path | None = None) -> Path:
+def start_run_dir(settings: RunSettings, spec: Spec, job: Job, run_dir: Path | None = None) -> Path:
     """A new run directory (``run_dir``, or a fresh timestamped one under ``--out``) holding what
-    --resume needs: the space as used and the options."""
+    --resume needs: the space as used and the options (with the job's objective, for reports)."""
     if run_dir is None:
         run_dir = rundir.new_run_dir(settings.out, spec.name)
     run_dir.mkdir(parents=True, exist_ok=True)
     rundir.write_text(run_dir / rundir.SPACE, spec.text)
-    rundir.write_json(run_dir / rundir.SETTINGS, settings.to_json())
+    rundir.write_json(run_dir / rundir.SETTINGS, {**settings.to_json(), "objective": job.objective.to_json()})
     return run_dir
 
 
-def execute(settings: RunSettings, spec: Spec, data: Mapping[str, np.ndarray], run_dir: Path, resume: bool) -> int:
-    from tune_jobs.runner import EXIT_INTERRUPTED, EXIT_TRIALS_FAILED, run_sweep
+def execute(settings: RunSettings, spec: Spec, job: Job, data: Data, run_dir: Path, resume: bool) -> int:
+    from tune_jobs.sweep.runner import EXIT_INTERRUPTED, EXIT_TRIALS_FAILED, run_sweep
 
     print(f"{'resuming' if resume else 'run directory'}: {run_dir}")
     print(f"Ray's logs: {run_dir / rundir.DRIVER_LOG}", flush=True)
-    code = run_sweep(settings, spec, data, run_dir, resume=resume)
+    code = run_sweep(settings, spec, job, data, run_dir, resume=resume)
     report(run_dir)
     if code == EXIT_INTERRUPTED:
         print(f"unfinished; continue with: --resume {run_dir}")
@@ -139,12 +170,18 @@ def execute(settings: RunSettings, spec: Spec, data: Mapping[str, np.ndarray], r
 
 
 def report(run_dir: Path) -> None:
-    summary = rundir.read_json(run_dir / rundir.SUMMARY)
-    test = summary["test_accuracy"]
+    """What the sweep found, in the job's metric; a regression's noise floor beside its test score."""
+    from tune_jobs.records.summary import objective_of
+
+    summary = read_summary(run_dir / rundir.SUMMARY)
+    objective = objective_of(summary)
+    test = summary["test_score"]
     print(f"best configuration: {summary['best_config']}")
-    if summary["best_cv_accuracy"] is not None:
-        print(f"best mean CV accuracy: {summary['best_cv_accuracy']:.4f} "
-              f"(+- {summary['best_cv_accuracy_std']:.4f} over {summary['cv']} folds)")
-    print(f"test accuracy of the refit: {'not refit' if test is None else f'{test:.4f}'}")
+    if summary["best_score"] is not None:
+        print(f"best {objective.label}: {objective.format(summary['best_score'])} "
+              f"(+- {objective.format(summary['best_score_std'])} over {summary['cv']} folds)")
+    floor = summary.get("noise_variance")
+    beside = f" (the noise variance, its floor: {floor:.4g})" if floor is not None and test is not None else ""
+    print(f"test {objective.metric} of the refit: {'not refit' if test is None else objective.format(test)}{beside}")
     print(f"{summary['n_trials']} trials, {summary['n_failed']} failed, in {summary['wall_s']:.0f} s; "
           f"results: {run_dir}")

@@ -2,6 +2,7 @@
 
     python -m tune_jobs.compare --space search_spaces/fashion_grid.yaml \\
         --searchers grid,random,optuna,optuna+asha --seeds 3 --workers 2 --max-train-samples 12000 --epochs 5
+    python -m tune_jobs.compare --job sine --searchers grid,optuna+asha --seeds 3
     python -m tune_jobs.compare --resume runs/compare-fashion-grid-20261129-120000
 
 The budget is the grid's compute (configurations x epochs x folds) unless ``--budget`` or
@@ -20,11 +21,15 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Sequence
 
-from tune_jobs import cli, rundir, schedulers, searchers
+from tune_jobs import cli, searchers
 from tune_jobs.errors import BadInput
-from tune_jobs.runs import spec_of
+from tune_jobs.jobs import DEFAULT_JOB, DataOptions, Job, get_job, prepare
+from tune_jobs.records import rundir
+from tune_jobs.records.runs import spec_of
+from tune_jobs.records.summary import read_summary
+from tune_jobs.searchers import schedulers
 from tune_jobs.settings import RunSettings
-from tune_jobs.spec import Spec, SpecError, load_spec
+from tune_jobs.space.spec import Spec, SpecError, load_spec
 
 PLAN = "compare.json"
 RUNS = "runs"
@@ -81,7 +86,8 @@ def budget_of(spec: Spec, cv: int, budget: int | None, fraction: float | None) -
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m tune_jobs.compare", description=__doc__.splitlines()[0])
-    p.add_argument("--space", help=f"search-space YAML (default: {cli.SPACES / 'fashion_grid.yaml'})")
+    p.add_argument("--job", help=f"a registered job, a job file or package.module (default: {DEFAULT_JOB})")
+    p.add_argument("--space", help="search-space YAML (default: the job's)")
     p.add_argument("--searchers", default="grid,random,optuna,optuna+asha",
                    help="comma-separated searcher[+scheduler] (default: grid,random,optuna,optuna+asha)")
     p.add_argument("--seeds", type=int, default=3, help="runs of each stochastic searcher (default: 3)")
@@ -100,10 +106,9 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
-        folder, base, spec, entries, budget = resumed(args) if args.resume else prepared(args)
-        from tune_jobs.fashion import load_data
-
-        data = load_data(base)
+        folder, base, spec, job, entries, budget = resumed(args) if args.resume else prepared(args)
+        options = DataOptions(data_dir=base.data_dir, seed=base.seed)
+        job, data = prepare(job, options, base.max_train_samples, base.cv, spec.first_config())
     except BadInput as exc:
         print(f"error: {exc}", file=sys.stderr)
         return cli.EXIT_BAD_INPUT
@@ -111,7 +116,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         folder = start(args.out, spec, base, entries, budget)
     print(f"comparison: {folder}\n{len(entries)} runs; each sampling run spends {budget} epochs x folds", flush=True)
     try:
-        return run_all(folder, base, spec, entries, budget, data)
+        return run_all(folder, base, spec, job, entries, budget, data)
     except BadInput as exc:  # a cluster that refuses this driver; the comparison resumes once fixed
         print(f"error: {exc}\ncontinue with: python -m tune_jobs.compare --resume {folder}", file=sys.stderr)
         return cli.EXIT_BAD_INPUT
@@ -120,7 +125,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
-def prepared(args: argparse.Namespace) -> tuple[None, RunSettings, Spec, list[Entry], int]:
+def prepared(args: argparse.Namespace) -> tuple[None, RunSettings, Spec, Job, list[Entry], int]:
     if args.seeds < 1:
         raise SpecError(f"--seeds: {args.seeds} must be an integer >= 1")
     if args.budget_fraction is not None and not 0 < args.budget_fraction <= 10:
@@ -129,23 +134,27 @@ def prepared(args: argparse.Namespace) -> tuple[None, RunSettings, Spec, list[En
         raise SpecError("--budget and --budget-fraction: give one of them")
     given = {k: getattr(args, k) for k in ("workers", "cv", "epochs", "max_train_samples", "seed", "refit",
                                              "data_dir", "address") if getattr(args, k) is not None}
-    base = RunSettings(space=args.space or str(cli.SPACES / "fashion_grid.yaml"), **given)
-    spec = load_spec(base.space)
+    job = get_job(args.job or DEFAULT_JOB)
+    base = cli.new_settings(job, {**given, **({"space": args.space} if args.space else {})}, smoke=False)
+    cli.check_out(args.out)
+    spec = load_spec(base.space, job.hyperparameters)
     if base.epochs is not None:
         spec = spec.with_epochs(base.epochs)
     entries = plan(spec, args.searchers, args.seeds)
     budget = budget_of(spec, base.cv, args.budget, args.budget_fraction)
     RunSettings(**{**base.to_json(), "budget": budget})  # validates the budget
-    return None, base, spec, entries, budget
+    return None, base, spec, job, entries, budget
 
 
-def resumed(args: argparse.Namespace) -> tuple[Path, RunSettings, Spec, list[Entry], int]:
-    folder = Path(args.resume)
+def resumed(args: argparse.Namespace) -> tuple[Path, RunSettings, Spec, Job, list[Entry], int]:
+    folder = Path(args.resume).resolve()  # Ray Tune restores from absolute paths only
     if not (folder / PLAN).is_file():
-        raise SpecError(f"--resume {folder}: not a comparison folder (no {PLAN})")
+        raise SpecError(f"--resume {args.resume}: not a comparison folder (no {PLAN})")
     stored = rundir.read_json(folder / PLAN)
     base = replace(RunSettings.from_json(stored["settings"]), address=args.address)
-    return folder, base, spec_of(folder, base), [Entry(**e) for e in stored["entries"]], stored["budget"]
+    job = get_job(base.job)
+    spec = spec_of(folder, base, job.hyperparameters)
+    return folder, base, spec, job, [Entry(**e) for e in stored["entries"]], stored["budget"]
 
 
 def start(out: str, spec: Spec, base: RunSettings, entries: list[Entry], budget: int) -> Path:
@@ -156,13 +165,13 @@ def start(out: str, spec: Spec, base: RunSettings, entries: list[Entry], budget:
     return folder
 
 
-def run_all(folder: Path, base: RunSettings, spec: Spec, entries: list[Entry], budget: int, data) -> int:
+def run_all(folder: Path, base: RunSettings, spec: Spec, job: Job, entries: list[Entry], budget: int, data) -> int:
     """Every run not yet finished, in order, on one Ray; then the report of them all."""
     import ray
 
-    from tune_jobs.report import write_report
-    from tune_jobs.runner import EXIT_INTERRUPTED, ray_output_to, run_sweep, start_ray
-    from tune_jobs.runs import load_runs
+    from tune_jobs.report.build import write_report
+    from tune_jobs.sweep.runner import EXIT_INTERRUPTED, ray_output_to, run_sweep, start_ray
+    from tune_jobs.records.runs import load_runs
 
     started = time.monotonic()
     with ray_output_to(folder / rundir.DRIVER_LOG):
@@ -171,17 +180,16 @@ def run_all(folder: Path, base: RunSettings, spec: Spec, entries: list[Entry], b
     try:
         for number, entry in enumerate(entries, 1):
             run_dir = folder / RUNS / entry.directory
-            summary = run_dir / rundir.SUMMARY
-            if summary.is_file() and rundir.read_json(summary).get("finished"):
+            if read_summary(run_dir / rundir.SUMMARY).get("finished"):
                 print(f"[{number}/{len(entries)}] {entry.label} seed {entry.search_seed}: finished before", flush=True)
                 continue
             settings = entry.settings(base, budget, folder / RUNS)
             resume = (run_dir / rundir.SETTINGS).is_file()
             if not resume:
-                cli.start_run_dir(settings, spec, run_dir)
+                cli.start_run_dir(settings, spec, job, run_dir)
             print(f"[{number}/{len(entries)}] {entry.label} seed {entry.search_seed} "
                   f"({'resuming' if resume else 'starting'}; elapsed {_clock(started)}): {run_dir}", flush=True)
-            code = run_sweep(settings, spec, data, run_dir, resume=resume)
+            code = run_sweep(settings, spec, job, data, run_dir, resume=resume)
             if code == EXIT_INTERRUPTED:
                 raise KeyboardInterrupt
             codes.append(code)
@@ -194,7 +202,7 @@ def run_all(folder: Path, base: RunSettings, spec: Spec, entries: list[Entry], b
 
 
 def _clock(started: float) -> str:
-    from tune_jobs.progress import clock
+    from tune_jobs.sweep.progress import clock
 
     return clock(time.monotonic() - started)
 

@@ -2,6 +2,8 @@
 
     python -m tune_jobs.fashion --smoke           # about a minute: 4 configurations on 6,000 images
     python -m tune_jobs.fashion --workers 8       # the seed's 144-configuration grid, 3-fold CV
+
+The same as ``python -m tune_jobs run --job fashion-mlp``.
 """
 
 from __future__ import annotations
@@ -9,26 +11,11 @@ from __future__ import annotations
 import sys
 from typing import Sequence
 
-import numpy as np
-
 from tune_jobs import cli
-from tune_jobs.cv import stratified_subset
-from tune_jobs.data import load_fashion_mnist
-from tune_jobs.settings import RunSettings
-
-DEFAULT_SPACE = cli.SPACES / "fashion_grid.yaml"
-
-
-def load_data(settings: RunSettings) -> dict[str, np.ndarray]:
-    """Fashion-MNIST, its training set cut to ``--max-train-samples`` (stratified)."""
-    data = load_fashion_mnist(settings.data_dir)
-    keep = stratified_subset(data.y_train, settings.max_train_samples, settings.seed)
-    return {"x_train": data.x_train[keep], "y_train": data.y_train[keep],
-            "x_test": data.x_test, "y_test": data.y_test}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    return cli.main(argv, prog="python -m tune_jobs.fashion", default_space=DEFAULT_SPACE, load_data=load_data)
+    return cli.main(argv, prog="python -m tune_jobs.fashion", job="fashion-mlp")
 
 
 if __name__ == "__main__":

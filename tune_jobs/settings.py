@@ -10,13 +10,15 @@ import os
 from dataclasses import asdict, dataclass, fields
 from typing import Any, Mapping
 
-from tune_jobs import schedulers, searchers
-from tune_jobs.spec import SpecError
+from tune_jobs.searchers import schedulers
+from tune_jobs import searchers
+from tune_jobs.space.spec import SpecError
 
 
 @dataclass(frozen=True)
 class RunSettings:
     space: str  # the search-space file, as the user named it
+    job: str = "fashion-mlp"  # a registered job, a job file or package.module (see tune_jobs/jobs)
     workers: int = os.cpu_count() or 1  # trials at once; each gets total CPUs / workers
     cv: int = 3  # folds per configuration, as GridSearchCV's cv=3
     epochs: int | None = None  # overrides the file's epochs when set

@@ -1,12 +1,19 @@
 """Fakes for tests of searchers and schedulers: a trainable with a known optimum, no TensorFlow.
 
 Its score improves with every epoch, like a real learning curve, and its optimum is known, so
-a test can ask whether a searcher found it and what an early-stopping scheduler saved.
+a test can ask whether a searcher found it and what an early-stopping scheduler saved. It
+reports whatever the job's objective names: ``ANALYTIC`` maximizes an accuracy,
+``ANALYTIC_MIN`` minimizes an error (1 - that accuracy), so both directions run one contract.
 """
 
 from __future__ import annotations
 
 from typing import Any, Mapping
+
+import numpy as np
+
+from tune_jobs.jobs.base import Data, DataOptions, Job
+from tune_jobs.jobs.objective import SEED_OBJECTIVE, Objective
 
 # The best value of each hyperparameter and what getting it right is worth.
 OPTIMUM = {"activation": ("swish", 0.10), "lr": (0.01, 0.10), "batch_norm": (1, 0.05), "dropout": (0.2, 0.05)}
@@ -22,23 +29,44 @@ def best_score() -> float:
     return BASE + sum(worth for _, worth in OPTIMUM.values())
 
 
-def analytic_trainable(config: Mapping[str, Any], *, data: Any = None, cv: int = 3, seed: int = 0) -> None:
-    """Reports ``cv_accuracy`` after every epoch, approaching ``final_score`` (same signature as train_cv).
+def reported(objective: Objective, accuracy: float) -> float:
+    """What the analytic trainable reports for ``accuracy`` under ``objective``."""
+    return accuracy if objective.mode == "max" else 1.0 - accuracy
 
-    ``data["epoch_s"]``, if given, makes each epoch last that long (to interrupt a sweep mid-way).
-    """
+
+def tiny_data(options: DataOptions | None = None) -> Data:
+    return Data(np.zeros((10, 1)), np.arange(10) % 2, np.zeros((5, 1)), np.arange(5) % 2, source="zeros")
+
+
+def _no_model(config: Mapping[str, Any]):
+    raise NotImplementedError("the analytic jobs train no model: run them with analytic_trainable")
+
+
+ANALYTIC = Job(name="analytic", load_data=tiny_data, build_model=_no_model, objective=SEED_OBJECTIVE,
+               source="analytic")
+ANALYTIC_MIN = Job(name="analytic-min", load_data=tiny_data, build_model=_no_model,
+                   objective=Objective("error", "min", 0.003), source="analytic-min")
+
+
+def analytic_trainable(config: Mapping[str, Any], *, job: Job = ANALYTIC, data: Any = None, cv: int = 3,
+                       seed: int = 0) -> None:
+    """Reports the job's ``cv_<metric>`` after every epoch, approaching ``final_score`` (same signature
+    as train_cv). A configuration's ``epoch_s``, if given, makes each epoch last that long (to interrupt a sweep)."""
     import time
 
     from ray import tune
 
     epochs = config["epochs"]
+    objective = job.objective
     for epoch in range(1, epochs + 1):
-        time.sleep((data or {}).get("epoch_s", 0))
-        score = final_score(config) * (0.5 + 0.5 * epoch / epochs)
-        tune.report({"cv_accuracy": score, "cv_accuracy_std": 0.0, "epoch": epoch, "node": "fake"})
+        time.sleep(config.get("epoch_s", 0))
+        accuracy = final_score(config) * (0.5 + 0.5 * epoch / epochs)
+        tune.report({objective.key: reported(objective, accuracy), objective.std_key: 0.0, "epoch": epoch,
+                     "node": "fake"})
 
 
-def resources_trainable(config: Mapping[str, Any], *, data: Any = None, cv: int = 3, seed: int = 0) -> None:
+def resources_trainable(config: Mapping[str, Any], *, job: Job = ANALYTIC, data: Any = None, cv: int = 3,
+                        seed: int = 0) -> None:
     """Reports the resources Ray gave the trial: its CPU and GPU share, and the GPU ids it sees."""
     import os
     import time
@@ -46,9 +74,9 @@ def resources_trainable(config: Mapping[str, Any], *, data: Any = None, cv: int 
     import ray
     from ray import tune
 
-    time.sleep((data or {}).get("epoch_s", 0))
+    time.sleep(config.get("epoch_s", 0))
     share = tune.get_context().get_trial_resources().required_resources
-    tune.report({"cv_accuracy": final_score(config), "epoch": config["epochs"], "node": "fake",
+    tune.report({job.objective.key: final_score(config), "epoch": config["epochs"], "node": "fake",
                  "cpu_share": share.get("CPU", 0.0), "gpu_share": share.get("GPU", 0.0),
                  "gpu_ids": ",".join(map(str, ray.get_gpu_ids())),
                  "cuda_visible_devices": os.environ.get("CUDA_VISIBLE_DEVICES", "")})

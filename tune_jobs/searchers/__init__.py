@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tune_jobs.spec import Spec, SpecError
+from tune_jobs.jobs.objective import Objective
+from tune_jobs.space.spec import Spec, SpecError
 
 SEARCHERS = {
     "grid": "tune_jobs.searchers.grid",
@@ -27,6 +28,7 @@ class SearchRequest:
     """What a searcher may use to make its plan."""
 
     spec: Spec
+    objective: Objective
     seed: int
     workers: int
     run_dir: Path

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tune_jobs.searchers import SearchPlan, SearchRequest
-from tune_jobs.spec import Spec
+from tune_jobs.space.spec import Spec
 
 OPTIONS: tuple[str, ...] = ()
 

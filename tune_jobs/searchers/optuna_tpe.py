@@ -16,10 +16,9 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from tune_jobs.domains import Choice, suggest
-from tune_jobs.hyperparameters import is_active
+from tune_jobs.space.domains import Choice, suggest
 from tune_jobs.searchers import DEFAULT_NUM_SAMPLES, SearchPlan, SearchRequest
-from tune_jobs.spec import Spec
+from tune_jobs.space.spec import Spec
 
 OPTIONS = ("num_samples", "optuna_storage")
 JOURNAL = "optuna.journal"
@@ -37,7 +36,7 @@ def plan(request: SearchRequest) -> SearchPlan:
     n = request.num_samples or DEFAULT_NUM_SAMPLES
     searcher = OptunaSearch(
         space=functools.partial(define_by_run, spec=spec),
-        metric="cv_accuracy", mode="max",
+        metric=request.objective.key, mode=request.objective.mode,
         sampler=optuna.samplers.TPESampler(seed=request.seed),
         study_name=spec.name, storage=storage(request),
     )
@@ -55,7 +54,7 @@ def define_by_run(trial, spec: Spec) -> dict[str, Any]:
             suggest(trial, name, domain)
     layers = trial.params.get("layers", constant.get("layers", 1))
     for name, domain in spec.layer_params.items():
-        if is_active(name, {"layers": layers}):
+        if spec.is_active(name, {"layers": layers}):
             suggest(trial, name, domain)
     return constant
 

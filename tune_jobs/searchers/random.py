@@ -18,7 +18,7 @@ def check(spec) -> None:
 def plan(request: SearchRequest) -> SearchPlan:
     from ray.tune.search.basic_variant import BasicVariantGenerator
 
-    from tune_jobs.domains import ray_domain
+    from tune_jobs.space.domains import ray_domain
 
     spec = request.spec
     n = request.num_samples or DEFAULT_NUM_SAMPLES

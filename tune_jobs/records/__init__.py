@@ -1,0 +1,1 @@
+"""The run directory: its layout and atomic writes (``rundir``), trials and summary (``results``), read back (``runs``)."""

@@ -1,0 +1,1 @@
+"""The search space: the one reader of space files (``spec``) and its distributions (``domains``)."""

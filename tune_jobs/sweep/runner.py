@@ -1,0 +1,258 @@
+"""The only place that starts Ray and builds a Tuner; it fills the run directory.
+
+    run_sweep(settings, spec, job, data, run_dir, resume=False) -> exit code
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+import time
+from contextlib import contextmanager
+from importlib import metadata
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+from tune_jobs.errors import BadInput
+from tune_jobs.jobs.base import Data, Job
+from tune_jobs.records import rundir
+from tune_jobs.records.results import best_row, config_of, read_trials, summarize
+from tune_jobs.records.summary import read_summary
+from tune_jobs.searchers import SearchRequest, get_searcher
+from tune_jobs.searchers.schedulers import make_scheduler, min_epochs
+from tune_jobs.settings import RunSettings
+from tune_jobs.space.spec import Spec
+from tune_jobs.sweep import progress
+from tune_jobs.sweep.budget import trials_within, used_by
+
+EXIT_OK, EXIT_TRIALS_FAILED, EXIT_INTERRUPTED = 0, 1, 130
+
+
+def run_sweep(settings: RunSettings, spec: Spec, job: Job, data: Data, run_dir: Path,
+              resume: bool = False, trainable: Callable | None = None) -> int:
+    """Run (or finish) the sweep of ``spec`` in ``run_dir``; 0 ok, 1 some trials failed, 130 unfinished.
+
+    ``trainable`` defaults to the k-fold Keras trainable; tests pass a cheap analytic one.
+    """
+    import ray
+
+    started = time.monotonic()
+    with ray_output_to(run_dir / rundir.DRIVER_LOG):
+        started_ray = start_ray(settings.address, run_dir / rundir.DRIVER_LOG)
+        try:
+            data_ref = ray.put(data.arrays())
+            objective = job.objective
+            request = SearchRequest(spec=spec, objective=objective, seed=settings.searcher_seed, workers=settings.workers,
+                                    run_dir=run_dir, num_samples=num_samples(settings, spec),
+                                    optuna_storage=settings.optuna_storage)
+            plan = get_searcher(settings.searcher).plan(request)
+            cpus = cpus_per_trial(settings.workers)
+            progress.console.write(
+                f"{settings.searcher} search, {describe_size(settings, plan.total)}, "
+                f"{settings.workers} at a time ({cpus:g} CPU{gpu_note(settings)} each), "
+                f"job {job.name}, {len(data.y_train)} training samples\n")
+            tuner = make_tuner(settings, spec, job, plan, data_ref, cpus, run_dir, resume, trainable)
+            tuner.fit()
+            rows = read_trials(run_dir / rundir.TRIALS)
+            spent = settings.budget is not None and used_by(rows, settings.cv) >= settings.budget
+            finished = len(rows) >= plan.total or spent
+            best = best_row(rows, objective)
+            outcome = {"finished": finished, "best_config": config_of(best, spec) if best else None,
+                       **summarize(rows, settings.cv, spec, objective), "test_score": None, "refit_error": None}
+            if finished and settings.refit and best:
+                outcome.update(refit(job, outcome["best_config"], data_ref, settings.seed, len(data.y_train)))
+        finally:
+            if started_ray:
+                ray.shutdown()
+    wall_s = time.monotonic() - started + _previous_wall_s(run_dir, resume)
+    summary = {
+        "name": spec.name, "job": settings.job, "objective": objective.to_json(),
+        "searcher": settings.searcher, "scheduler": settings.scheduler, "space": str(spec.path),
+        **outcome, "noise_variance": data.noise_variance, "data_source": data.source,
+        "n_planned": plan.total, "budget": settings.budget, "max_epochs": spec.max_epochs,
+        "wall_s": round(wall_s, 1), "workers": settings.workers, "cpus_per_trial": cpus,
+        "cv": settings.cv, "seed": settings.seed, "search_seed": settings.searcher_seed,
+        "n_train": int(len(data.y_train)), "n_test": int(len(data.y_test)), "versions": versions(),
+    }
+    rundir.write_json(run_dir / rundir.SUMMARY, summary)
+    if not finished:
+        return EXIT_INTERRUPTED
+    return EXIT_TRIALS_FAILED if summary["n_failed"] or summary["refit_error"] else EXIT_OK
+
+
+def make_tuner(settings: RunSettings, spec: Spec, job: Job, plan, data_ref, cpus: float, run_dir: Path,
+               resume: bool, trainable: Callable | None):
+    from ray import tune
+
+    from tune_jobs.sweep.callbacks import BudgetStopper, ProgressView, TrialsRecorder
+    from tune_jobs.sweep.trainable import train_cv
+
+    trainable = tune.with_resources(
+        tune.with_parameters(trainable or train_cv, job=job, data=data_ref, cv=settings.cv, seed=settings.seed),
+        trial_resources(cpus, settings.gpus_per_trial),
+    )
+    # Snapshot the experiment often, so a killed driver loses at most a second of trials.
+    os.environ.setdefault("TUNE_GLOBAL_CHECKPOINT_S", "1")
+    storage_path, name = experiment_location(settings, run_dir)
+    if resume:
+        return tune.Tuner.restore(f"{storage_path}/{name}", trainable=trainable,
+                                  resume_unfinished=True, resume_errored=False, restart_errored=False)
+    return tune.Tuner(
+        trainable,
+        param_space=plan.param_space,
+        tune_config=tune.TuneConfig(
+            metric=job.objective.key, mode=job.objective.mode, search_alg=plan.search_alg,
+            num_samples=plan.num_samples,
+            scheduler=make_scheduler(settings.scheduler, spec.max_epochs, spec.scheduler),
+            max_concurrent_trials=settings.workers, reuse_actors=True,
+        ),
+        run_config=tune.RunConfig(
+            storage_path=storage_path, name=name, verbose=0, log_to_file=True,
+            callbacks=[TrialsRecorder(run_dir / rundir.TRIALS, spec, job.objective, budget=settings.budget,
+                                      cv=settings.cv),
+                       ProgressView(plan.total, job.objective, budget=settings.budget, cv=settings.cv)],
+            # Ray Tune cannot tell a dead node from a trial that raised: both are retried, from the start.
+            failure_config=tune.FailureConfig(max_failures=settings.max_failures),
+            stop=BudgetStopper(settings.budget, settings.cv, run_dir / rundir.TRIALS) if settings.budget else None,
+        ),
+    )
+
+
+def experiment_location(settings: RunSettings, run_dir: Path) -> tuple[str, str]:
+    """Where Ray Tune keeps the experiment, as (storage_path, name): ``tune/`` in the run directory,
+    or, on a cluster of several nodes, a folder named after the run in the shared ``--storage``
+    (a path every node mounts, or a cloud URI such as ``s3://bucket/prefix``)."""
+    if settings.storage:
+        return settings.storage.rstrip("/"), run_dir.name
+    return str(run_dir), rundir.TUNE_DIR
+
+
+def num_samples(settings: RunSettings, spec: Spec) -> int | None:
+    """The trials a sampling searcher runs: as asked, or as many as the budget can pay for."""
+    if settings.num_samples is not None or settings.budget is None or settings.searcher == "grid":
+        return settings.num_samples
+    least = min_epochs(settings.scheduler, spec.max_epochs, spec.scheduler)
+    return trials_within(settings.budget, settings.cv, least)
+
+
+def gpu_note(settings: RunSettings) -> str:
+    return f", {settings.gpus_per_trial:g} GPU" if settings.gpus_per_trial else ""
+
+
+def describe_size(settings: RunSettings, total: int) -> str:
+    if settings.budget is None:
+        return f"{total} trials x {settings.cv} folds"
+    return f"up to {total} trials x {settings.cv} folds until {settings.budget} epochs x folds are spent"
+
+
+class ClusterError(BadInput):
+    """The cluster named by --address cannot be joined: the user fixes the address or the token."""
+
+
+def start_ray(address: str | None, log_path: Path | None = None) -> bool:
+    """Join the cluster at ``address``, or start a private local Ray (its temp dir: RAY_TMPDIR).
+
+    True when this call connected, so the caller disconnects; a Ray the caller's own program
+    already runs (a notebook, a test) is used as it is and left running.
+    """
+    import ray
+
+    if ray.is_initialized():
+        return False
+    common = {"log_to_driver": False, "logging_level": "WARNING"}
+    if address:
+        try:
+            ray.init(address=address, **common)
+        except (ray.exceptions.AuthenticationError, ConnectionError) as exc:
+            refused = isinstance(exc, ray.exceptions.AuthenticationError)
+            raise ClusterError(join_problem(address, exc, refused, log_path)) from None
+    else:
+        ray.init(address="local", include_dashboard=False, **common)
+    return True
+
+
+def trial_resources(cpus: float, gpus: float) -> dict[str, float]:
+    """What each trial asks Ray for: Ray places it on a node that has both."""
+    return {"cpu": cpus, "gpu": gpus} if gpus else {"cpu": cpus}
+
+
+def join_problem(address: str, exc: Exception, refused: bool, log_path: Path | None) -> str:
+    """Why joining failed, in the user's terms. A wrong token shows only in Ray's log lines
+    (``InvalidAuthToken``), which go to ``log_path``; a missing one raises AuthenticationError."""
+    logged = log_path.read_text(errors="replace") if log_path and log_path.is_file() else ""
+    if refused or "InvalidAuthToken" in logged:
+        return (f"cannot join the Ray cluster at {address}: its token authentication refused this driver; "
+                "set RAY_AUTH_TOKEN (or ~/.ray/auth_token) to the cluster's token, which `ray get-auth-token` "
+                "prints on its head")
+    return f"cannot join the Ray cluster at {address}: {str(exc).strip().splitlines()[0]}"
+
+
+def cpus_per_trial(workers: int) -> float:
+    """Each of ``workers`` concurrent trials gets an equal share of the cluster's CPUs."""
+    import ray
+
+    total = ray.cluster_resources().get("CPU", 1.0)
+    return math.floor(total / workers * 10_000) / 10_000  # Ray's resource precision
+
+
+def refit(job: Job, config: dict[str, Any], data_ref, seed: int, n_train: int) -> dict[str, Any]:
+    """GridSearchCV's refit, as a Ray task on the largest node (the same on a cluster).
+
+    A refit that fails is reported, not raised: the sweep's results are already safe on disk.
+    """
+    import ray
+
+    from tune_jobs.sweep.trainable import refit_and_score
+
+    progress.console.write(f"refitting the best configuration on {n_train} training samples\n")
+    cpus = max(node["Resources"].get("CPU", 0) for node in ray.nodes() if node["Alive"]) or 1
+    task = ray.remote(num_cpus=cpus)(refit_and_score)
+    try:
+        return {"test_score": ray.get(task.remote(job, config, data_ref, seed, max(1, int(cpus))))}
+    except Exception as exc:  # a Ray task error wraps whatever the refit raised
+        progress.console.write(f"the refit failed: {exc}\n")
+        return {"refit_error": str(exc).strip().splitlines()[-1][:500]}
+
+
+@contextmanager
+def ray_output_to(log_path: Path) -> Iterator[None]:
+    """Send everything printed to fds 1 and 2 (Ray's tables, warnings, tracebacks) to ``log_path``;
+    the progress line keeps the real terminal through ``progress.console``."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = os.dup(1), os.dup(2)
+    terminal = os.fdopen(os.dup(1), "w", buffering=1)
+    log_fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    os.dup2(log_fd, 1)
+    os.dup2(log_fd, 2)
+    streams = sys.stdout, sys.stderr  # may write elsewhere than fds 1 and 2 (under pytest, say)
+    sys.stdout = open(1, "w", buffering=1, closefd=False)
+    sys.stderr = open(2, "w", buffering=1, closefd=False)
+    previous, progress.console = progress.console, terminal
+    try:
+        yield
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        sys.stdout, sys.stderr = streams
+        os.dup2(saved[0], 1)
+        os.dup2(saved[1], 2)
+        for fd in (*saved, log_fd):
+            os.close(fd)
+        progress.console = previous
+        terminal.close()
+
+
+def versions() -> dict[str, str | None]:
+    found = {}
+    for package in ("tune-jobs", "ray", "tensorflow", "keras", "optuna", "numpy"):
+        try:
+            found[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            found[package] = None
+    return found
+
+
+def _previous_wall_s(run_dir: Path, resume: bool) -> float:
+    return float(read_summary(run_dir / rundir.SUMMARY).get("wall_s", 0.0)) if resume else 0.0
