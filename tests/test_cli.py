@@ -78,3 +78,19 @@ def test_help_imports_neither_tensorflow_nor_ray():
             "print('HEAVY', sorted(m for m in ('tensorflow', 'ray', 'keras') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert "--workers" in out and "HEAVY []" in out
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--max-train-samples", "5"], "--max-train-samples 5: "),
+    (["--cv", "10"], "--cv 10: the rarest class has 6 training samples, fewer than the 10 folds asked for"),
+])
+def test_data_too_small_for_the_folds_and_classes(argv, message, synthetic_fashion, tmp_path, capsys, never_runs):
+    code, err = run([*argv, "--data-dir", str(synthetic_fashion())], tmp_path, capsys)
+    assert code == 2 and message in err
+
+
+def test_out_naming_a_file(tmp_path, capsys, never_runs):
+    taken = tmp_path / "taken"
+    taken.write_text("not a folder")
+    code = fashion.main(["--out", str(taken / "runs")])
+    assert code == 2 and f"--out {taken / 'runs'}: {taken} is a file, not a folder" in capsys.readouterr().err

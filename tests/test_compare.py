@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tune_jobs.jobs.paths import SPACES
 from tune_jobs import compare
 from tune_jobs.records import rundir
 from tune_jobs.space.spec import SpecError, parse_spec
@@ -50,6 +51,8 @@ def test_the_budget_is_the_grids_compute_unless_given():
     (["--budget-fraction", "0"], "--budget-fraction: 0.0 must be in (0, 10]"),
     (["--workers", "0"], "--workers: 0 must be an integer >= 1"),
     (["--resume", "nowhere"], "--resume nowhere: not a comparison folder (no compare.json)"),
+    (["--job", "nope.py"], "--job nope.py: no such job file"),
+    (["--job", "sine", "--space", str(SPACES / "fashion_grid.yaml")], "grid.batch_norm: unknown hyperparameter"),
 ])
 def test_bad_options_exit_2_naming_the_option_and_write_nothing(argv, message, tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)

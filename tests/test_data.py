@@ -66,6 +66,13 @@ def test_truncated_file_is_named(synthetic_fashion, tmp_path):
         read_idx(path)
 
 
+def test_a_gzip_file_cut_short_is_named(synthetic_fashion):
+    path = synthetic_fashion() / "train-labels-idx1-ubyte.gz"
+    path.write_bytes(path.read_bytes()[:-30])
+    with pytest.raises(DataError, match=r"train-labels-idx1-ubyte.gz: cannot read \(EOFError: .*get it again"):
+        read_idx(path)
+
+
 def test_the_real_data_set(real_data_dir):
     data = load_fashion_mnist(real_data_dir)
     assert data.x_train.shape == (60000, 28, 28) and data.x_test.shape == (10000, 28, 28)

@@ -100,7 +100,8 @@ def test_eight_workers_on_this_machine(real_data_dir, ray_tmpdir, write_space, t
 
 
 @pytest.mark.parametrize("how", ["ctrl-c", "kill"])
-def test_an_interrupted_sweep_resumes_without_repeats(how, real_data_dir, ray_tmpdir, write_space, tmp_path):
+def test_an_interrupted_sweep_resumes_without_repeats(how, real_data_dir, ray_tmpdir, write_space, tmp_path,
+                                                     monkeypatch):
     """Ctrl-C (SIGINT to the terminal's process group) or SIGKILL of the driver and its Ray."""
     text = "grid:\n  activation: [relu, swish, selu]\n  lr: [0.001, 0.01]\n  batch_size: [256]\n  epochs: [2]\n"
     space = write_space(text)
@@ -126,7 +127,8 @@ def test_an_interrupted_sweep_resumes_without_repeats(how, real_data_dir, ray_tm
         assert code == 130 and leftovers == 0  # a clean stop, with Ray shut down
         assert not json.loads((run_dir / "summary.json").read_text())["finished"]
 
-    code = fashion.main(["--resume", str(run_dir)])
+    monkeypatch.chdir(tmp_path)  # as the README writes it: a path relative to where the user stands
+    code = fashion.main(["--resume", str(run_dir.relative_to(tmp_path))])
     assert code == 0
     after = read_csv(run_dir / "trials.csv")
     assert len(after) == 6 and len({r["trial_id"] for r in after}) == 6

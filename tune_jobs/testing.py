@@ -31,7 +31,7 @@ def best_score() -> float:
 
 def reported(objective: Objective, accuracy: float) -> float:
     """What the analytic trainable reports for ``accuracy`` under ``objective``."""
-    return accuracy if objective.mode == "max" else 1.0 - accuracy
+    return accuracy if objective.maximize else 1.0 - accuracy
 
 
 def tiny_data(options: DataOptions | None = None) -> Data:

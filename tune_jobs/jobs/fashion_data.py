@@ -7,6 +7,7 @@ which is how Keras caches them and how Debian's ``dataset-fashion-mnist`` instal
 from __future__ import annotations
 
 import gzip
+import zlib
 import os
 from pathlib import Path
 
@@ -72,8 +73,9 @@ def read_idx(path: Path) -> np.ndarray:
     try:
         with opener(path, "rb") as handle:
             raw = handle.read()
-    except OSError as exc:
-        raise DataError(f"{path}: cannot read ({exc})") from None
+    except (OSError, EOFError, zlib.error) as exc:  # EOFError: a gzip file cut short
+        raise DataError(f"{path}: cannot read ({type(exc).__name__}: {exc}); the file is damaged or "
+                        f"incomplete: get it again") from None
     if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] != 0x08:
         raise DataError(f"{path}: not an IDX file of unsigned bytes")
     ndim = raw[3]

@@ -43,6 +43,10 @@ class Objective:
         return f"{self.key}_std"
 
     @property
+    def maximize(self) -> bool:
+        return self.mode == "max"
+
+    @property
     def label(self) -> str:
         return f"mean CV {self.metric}"
 
@@ -52,11 +56,11 @@ class Objective:
 
     def better(self, a: float, b: float) -> bool:
         """True when ``a`` is strictly better than ``b``."""
-        return a > b if self.mode == "max" else a < b
+        return a > b if self.maximize else a < b
 
     def rank_key(self, value: float) -> float:
         """Larger is better, whatever the mode: for ``max``/``sorted`` of values."""
-        return value if self.mode == "max" else -value
+        return value if self.maximize else -value
 
     def best(self, values: Iterable[float | None]) -> float | None:
         scored = [v for v in values if v is not None and not math.isnan(v)]
@@ -65,12 +69,12 @@ class Objective:
     def target(self, reference: float) -> float:
         """The value that counts as "within the tolerance" of ``reference``."""
         margin = self.tolerance * abs(reference) if self.relative else self.tolerance
-        return reference - margin if self.mode == "max" else reference + margin
+        return reference - margin if self.maximize else reference + margin
 
     def reached(self, value: float | None, target: float) -> bool:
         if value is None:
             return False
-        return value >= target - 1e-12 if self.mode == "max" else value <= target + 1e-12
+        return value >= target - 1e-12 if self.maximize else value <= target + 1e-12
 
     def format(self, value: float | None) -> str:
         if value is None:

@@ -205,6 +205,7 @@ def probe(job: Job, data: Data, config: Mapping[str, Any], *, constants: Mapping
     if metric not in reported:
         raise JobError(f"{where}: METRIC = {metric!r} is not reported by the compiled model (it reports "
                        f"{', '.join(reported)}); add it to compile(metrics=[...]) or set METRIC")
+    # "Within X of the best": 0.003 of an accuracy-like score; 5% of an error, which has no natural scale.
     default_tolerance = (0.003, False) if mode == "max" else (0.05, True)
     objective = Objective(metric, mode, *((float(tolerance), False) if tolerance is not None else default_tolerance))
     return replace(job, objective=objective, folds="stratified" if labelled else "kfold")

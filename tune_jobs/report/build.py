@@ -82,7 +82,7 @@ def context_line(runs: Sequence[Run], ref: comparison.Reference) -> str:
     return (f"{len(runs)} runs; {n_train} training images, {first.get('cv')}-fold CV, data seed {first.get('seed')}. "
             f"Job {runs[0].job}. Reference: {ref.objective.format(ref.score)} {ref.objective.label} ({ref.source}); "
             f"\"within {ref.objective.tolerance_text}\" means reaching {ref.objective.format(ref.target)} "
-            f"({'at least' if ref.objective.mode == 'max' else 'at most'}).")
+            f"({'at least' if ref.objective.maximize else 'at most'}).")
 
 
 def summary_rows(table: list[dict[str, Any]], ref: comparison.Reference) -> list[dict[str, Any]]:

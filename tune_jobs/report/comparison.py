@@ -91,7 +91,7 @@ def run_table(runs: Sequence[Run], ref: Reference) -> list[dict[str, Any]]:
 
 
 def summary_table(per_run: Sequence[dict[str, Any]], ref: Reference) -> list[dict[str, Any]]:
-    """One row per searcher, from :func:`run_table`'s rows: seeds pooled (best accuracy as mean and
+    """One row per searcher, from :func:`run_table`'s rows: seeds pooled (best score as mean and
     spread, reach as median)."""
     table = []
     for label in dict.fromkeys(r["searcher"] for r in per_run):

@@ -70,7 +70,7 @@ def fanova(rows: Sequence[Mapping[str, str]], params: Mapping[str, Domain], obje
     if len(done) < MIN_TRIALS or not distributions:
         return None
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    study = optuna.create_study(direction="maximize" if objective.mode == "max" else "minimize")
+    study = optuna.create_study(direction="maximize" if objective.maximize else "minimize")
     for row in done:
         given = {n: params[n].parse(row[column_of(n)]) for n in distributions if row[column_of(n)] != ""}
         study.add_trial(optuna.trial.create_trial(

@@ -50,12 +50,12 @@ def curves_svg(curves: Mapping[str, Sequence[Sequence[anytime.Point]]], axis: st
         (line,) = ax.plot(band["x"], band["median"], drawstyle="steps-post", label=f"{label} (n={len(runs)})")
         if len(runs) > 1:
             ax.fill_between(band["x"], band["low"], band["high"], step="post", alpha=0.2, color=line.get_color())
-        near.extend(v for v in band["low" if objective.mode == "max" else "high"] if not np.isnan(v))
+        near.extend(v for v in band["low" if objective.maximize else "high"] if not np.isnan(v))
     if target is not None and not np.isnan(target):
         ax.axhline(target, color="grey", linestyle="--", linewidth=1,
                    label=f"within {objective.tolerance_text} of the grid's best")
         near.append(target)
-    if near and objective.mode == "max":  # the interesting part: from a little below the target up
+    if near and objective.maximize:  # the interesting part: from a little below the target up
         floor = max(min(near), float(np.median(near)) - 0.05)
         ax.set_ylim(bottom=floor - 0.005)
     elif near:  # an error: log scale shows a tenfold improvement as well at 1e-4 as at 1
@@ -64,7 +64,7 @@ def curves_svg(curves: Mapping[str, Sequence[Sequence[anytime.Point]]], axis: st
     ax.set_xlabel(AXES[axis])
     ax.set_ylabel(f"best {objective.label} so far")
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, loc="lower right" if objective.mode == "max" else "upper right")
+    ax.legend(fontsize=8, loc="lower right" if objective.maximize else "upper right")
     figure.tight_layout()
     buffer = io.StringIO()
     figure.savefig(buffer, format="svg")
