@@ -63,7 +63,7 @@ NEAR_THE_FLOOR = {"linear": ("x floor", 1.5), "free-fall": ("x floor", 1.5), "si
 @pytest.mark.parametrize("name", sorted(JOBS))
 def test_every_job_trains_reports_its_metric_and_follows_its_direction(name, shared_ray, request, tmp_path, capsys):
     """Through the command line a user types: one epoch on a tiny subset (the regressions: a small
-    search of 30 epochs on 1,000 points, and its test MSE near the noise floor)."""
+    search of 20 epochs on 1,000 points, and its test MSE near the noise floor)."""
     job = get_job(name)
     if name in NEAR_THE_FLOOR:
         space = tmp_path / "small.yaml"
