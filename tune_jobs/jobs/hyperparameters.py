@@ -88,10 +88,6 @@ class Hyperparameters:
         self.open = declared is None
         self._table = {hp.name: hp for hp in (*TRAINING, *(declared or ()))}
 
-    @property
-    def names(self) -> list[str]:
-        return list(self._table)
-
     def defaults(self) -> dict[str, Any]:
         """A fresh copy of the baseline configuration."""
         return {name: hp.default for name, hp in self._table.items()}
