@@ -19,11 +19,18 @@ from tune_jobs.records.summary import read_summary
 from tune_jobs.space.spec import load_spec
 
 
+# The space files a job's README section names beside its default and smoke spaces.
+MORE_SPACES = {"fashion-mlp": ["fashion_automl.yaml"], "fashion-cnn": ["fashion_cnn_automl.yaml"],
+               "linear": ["regression_automl.yaml"], "free-fall": ["regression_automl.yaml"],
+               "sine": ["regression_automl.yaml"]}
+
+
 @pytest.mark.parametrize("name", sorted(JOBS))
 def test_every_job_has_its_spaces_and_declares_its_objective(name):
     job = get_job(name)
     assert job.source == name and job.objective.mode in ("max", "min")
-    for space in (job.default_space, job.smoke_space):
+    more = [job.default_space.with_name(file) for file in MORE_SPACES[name]]
+    for space in (job.default_space, job.smoke_space, *more):
         spec = load_spec(space, job.hyperparameters)
         assert set(spec.first_config()) >= set(spec.params)
     assert job.folds == ("stratified" if job.objective.metric == "accuracy" else "kfold")

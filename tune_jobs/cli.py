@@ -20,7 +20,7 @@ from tune_jobs.jobs import DEFAULT_JOB, Data, DataOptions, Job, get_job, prepare
 from tune_jobs.jobs.user_file import is_file_ref
 from tune_jobs.records import rundir
 from tune_jobs.records.runs import spec_of
-from tune_jobs.records.summary import read_summary
+from tune_jobs.records.summary import objective_of, read_summary
 from tune_jobs.searchers import get_searcher
 from tune_jobs.settings import RunSettings
 from tune_jobs.space.spec import Spec, SpecError, load_spec
@@ -104,9 +104,14 @@ def prepare_run(args: argparse.Namespace) -> tuple[RunSettings, Spec, Job, Data,
             spec = spec.with_epochs(settings.epochs)
         get_searcher(settings.searcher).check(spec)
         check_out(settings.out)
-    options = DataOptions(data_dir=settings.data_dir, seed=settings.seed)
-    job, data = prepare(job, options, settings.max_train_samples, settings.cv, spec.first_config())
+    job, data = job_data(job, settings, spec)
     return settings, spec, job, data, run_dir
+
+
+def job_data(job: Job, settings: RunSettings, spec: Spec) -> tuple[Job, Data]:
+    """The job ready to run on its data, as the run's options cut it (see jobs.prepare)."""
+    options = DataOptions(data_dir=settings.data_dir, seed=settings.seed)
+    return prepare(job, options, settings.max_train_samples, settings.cv, spec.first_config())
 
 
 def new_settings(job: Job, given: dict, smoke: bool) -> RunSettings:
@@ -171,8 +176,6 @@ def execute(settings: RunSettings, spec: Spec, job: Job, data: Data, run_dir: Pa
 
 def report(run_dir: Path) -> None:
     """What the sweep found, in the job's metric; a regression's noise floor beside its test score."""
-    from tune_jobs.records.summary import objective_of
-
     summary = read_summary(run_dir / rundir.SUMMARY)
     objective = objective_of(summary)
     test = summary["test_score"]

@@ -23,7 +23,7 @@ from typing import Sequence
 
 from tune_jobs import cli, searchers
 from tune_jobs.errors import BadInput
-from tune_jobs.jobs import DEFAULT_JOB, DataOptions, Job, get_job, prepare
+from tune_jobs.jobs import DEFAULT_JOB, Job, get_job
 from tune_jobs.records import rundir
 from tune_jobs.records.runs import spec_of
 from tune_jobs.records.summary import read_summary
@@ -107,8 +107,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         folder, base, spec, job, entries, budget = resumed(args) if args.resume else prepared(args)
-        options = DataOptions(data_dir=base.data_dir, seed=base.seed)
-        job, data = prepare(job, options, base.max_train_samples, base.cv, spec.first_config())
+        job, data = cli.job_data(job, base, spec)
     except BadInput as exc:
         print(f"error: {exc}", file=sys.stderr)
         return cli.EXIT_BAD_INPUT

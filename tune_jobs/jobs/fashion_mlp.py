@@ -39,10 +39,7 @@ def build_model(config: Mapping[str, Any], input_shape: tuple[int, ...] = IMAGE_
     for width in keras_parts.hidden_units(config):
         layers += [keras.layers.Dropout(config["dropout"]), keras.layers.Dense(width, activation=config["activation"])]
     layers.append(keras.layers.Dense(n_classes, activation="softmax"))
-    model = keras.Sequential(layers)
-    model.compile(optimizer=keras_parts.make_optimizer(config["optimizer"], config["lr"]),
-                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-    return model
+    return keras_parts.compiled(layers, config, "sparse_categorical_crossentropy", SEED_OBJECTIVE.metric)
 
 
 JOB = Job(

@@ -6,7 +6,7 @@ every one against the installed Keras, so these lists cannot drift silently.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Mapping
 
 from tune_jobs.jobs.hyperparameters import Hyperparameter, at_least_one, fraction, one_of, positive
 
@@ -57,6 +57,15 @@ def make_optimizer(name: str, learning_rate: float):
     return getattr(keras.optimizers, OPTIMIZERS[name.lower()])(learning_rate=learning_rate)
 
 
-def hidden_units(config: dict[str, Any]) -> list[int]:
+def compiled(layers: list, config: Mapping[str, Any], loss: str, metric: str):
+    """``keras.Sequential(layers)`` compiled with the configuration's optimizer and learning rate."""
+    import keras
+
+    model = keras.Sequential(layers)
+    model.compile(optimizer=make_optimizer(config["optimizer"], config["lr"]), loss=loss, metrics=[metric])
+    return model
+
+
+def hidden_units(config: Mapping[str, Any]) -> list[int]:
     """The width of each hidden layer: ``units_i`` where given, else ``units``."""
     return [config.get(f"units_{i}", config["units"]) for i in range(1, config.get("layers", 1) + 1)]

@@ -97,4 +97,13 @@ def default_mode(metric: str) -> str:
     return "max" if any(name in metric for name in HIGHER_IS_BETTER) else "min"
 
 
+def objective_for(metric: str, mode: str | None = None, tolerance: float | None = None) -> Objective:
+    """``metric``'s objective, with its direction and "within X" defaulted: 0.003 of an
+    accuracy-like score, 5% of an error (an MSE has no natural absolute scale)."""
+    mode = mode or default_mode(metric)
+    if tolerance is not None:
+        return Objective(metric, mode, float(tolerance))
+    return Objective(metric, mode, 0.003) if mode == "max" else Objective(metric, mode, 0.05, relative=True)
+
+
 SEED_OBJECTIVE = Objective()  # the seed's: mean CV accuracy, higher is better, "within 0.3 points"

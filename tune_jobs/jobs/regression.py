@@ -20,11 +20,11 @@ import numpy as np
 from tune_jobs.jobs import keras_parts
 from tune_jobs.jobs.base import Data, DataOptions, Job
 from tune_jobs.jobs.hyperparameters import Hyperparameters
-from tune_jobs.jobs.objective import Objective
+from tune_jobs.jobs.objective import objective_for
 from tune_jobs.jobs.paths import SPACES
 
 N_TRAIN, N_TEST = 2000, 1000
-MSE = Objective(metric="mse", mode="min", tolerance=0.05, relative=True)  # "within 5% of the best MSE"
+MSE = objective_for("mse")  # minimized; "within 5% of the best MSE"
 
 HYPERPARAMETERS = Hyperparameters([
     keras_parts.layers(2),
@@ -75,10 +75,7 @@ def build_model(config: Mapping[str, Any]):
     layers = [keras.Input(shape=(1,))]
     layers += [keras.layers.Dense(width, activation=config["activation"]) for width in keras_parts.hidden_units(config)]
     layers.append(keras.layers.Dense(1))
-    model = keras.Sequential(layers)
-    model.compile(optimizer=keras_parts.make_optimizer(config["optimizer"], config["lr"]), loss="mse",
-                  metrics=["mse"])
-    return model
+    return keras_parts.compiled(layers, config, "mse", MSE.metric)
 
 
 def job(curve: Curve) -> Job:

@@ -35,7 +35,7 @@ import numpy as np
 
 from tune_jobs.jobs.base import Data, DataOptions, Job, JobError
 from tune_jobs.jobs.hyperparameters import Hyperparameter, Hyperparameters, TRAINING_NAMES, kind_of
-from tune_jobs.jobs.objective import MODES, Objective, default_mode
+from tune_jobs.jobs.objective import MODES, Objective, default_mode, objective_for
 
 
 CONSTANTS = ("METRIC", "MODE", "TOLERANCE")
@@ -69,7 +69,7 @@ def load_user_job(ref: str) -> Job:
         objective=Objective(),  # replaced by ``probe``, once the labels are known
         hyperparameters=Hyperparameters(None if declared is None else _declarations(declared, where)),
         folds="stratified",
-        description=(module.__doc__ or "").strip().splitlines()[0] if module.__doc__ else "",
+        description=next(iter((module.__doc__ or "").strip().splitlines()), ""),
         source=where,
         probe=partial(probe, constants={k: getattr(module, k) for k in CONSTANTS if hasattr(module, k)}),
     )
@@ -205,7 +205,4 @@ def probe(job: Job, data: Data, config: Mapping[str, Any], *, constants: Mapping
     if metric not in reported:
         raise JobError(f"{where}: METRIC = {metric!r} is not reported by the compiled model (it reports "
                        f"{', '.join(reported)}); add it to compile(metrics=[...]) or set METRIC")
-    # "Within X of the best": 0.003 of an accuracy-like score; 5% of an error, which has no natural scale.
-    default_tolerance = (0.003, False) if mode == "max" else (0.05, True)
-    objective = Objective(metric, mode, *((float(tolerance), False) if tolerance is not None else default_tolerance))
-    return replace(job, objective=objective, folds="stratified" if labelled else "kfold")
+    return replace(job, objective=objective_for(metric, mode, tolerance), folds="stratified" if labelled else "kfold")

@@ -46,41 +46,32 @@ class Choice:
 
 
 @dataclass(frozen=True)
-class Uniform:
-    low: float
-    high: float
+class _Range:
+    low: Any
+    high: Any  # included
     log: bool = False
 
     numeric = True
 
     @property
-    def largest(self) -> float:
+    def largest(self) -> Any:
         return self.high
 
     @property
-    def first(self) -> float:
+    def first(self) -> Any:
         return self.low
+
+
+class Uniform(_Range):
+    """Floats from ``low`` to ``high``."""
 
     @staticmethod
     def parse(text: str) -> float:
         return float(text)
 
 
-@dataclass(frozen=True)
-class IntRange:
-    low: int
-    high: int  # included
-    log: bool = False
-
-    numeric = True
-
-    @property
-    def largest(self) -> int:
-        return self.high
-
-    @property
-    def first(self) -> int:
-        return self.low
+class IntRange(_Range):
+    """Integers from ``low`` to ``high``, both included."""
 
     @staticmethod
     def parse(text: str) -> int:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -90,13 +91,13 @@ class Spec:
     def max_layers(self) -> int:
         return self.params[LAYERS].largest if LAYERS in self.params else self.defaults.get(LAYERS, 1)
 
-    @property
+    @cached_property
     def layer_params(self) -> dict[str, Domain]:
         """``units_1`` ... ``units_<max layers>``: each exists only when its layer does."""
         return {f"{name}_{i}": domain for name, domain in self.per_layer.items()
                 for i in range(1, self.max_layers + 1)}
 
-    @property
+    @cached_property
     def columns(self) -> list[str]:
         """The hyperparameters a trial's row records: the file's, per-layer ones expanded."""
         return [*self.params, *self.layer_params]
@@ -120,11 +121,8 @@ class Spec:
 
     def parse(self, name: str, text: str) -> Any:
         """A value written to ``trials.csv`` read back with its type (CSV holds only text)."""
-        domain = self.domain(name)
-        if domain is not None:
-            return domain.parse(text)
-        fixed = self.defaults.get(name)
-        return Choice((fixed,)).parse(text) if fixed is not None else Choice(()).parse(text)
+        domain = self.domain(name) or Choice((self.defaults[name],) if name in self.defaults else ())
+        return domain.parse(text)
 
     def with_epochs(self, epochs: int) -> "Spec":
         """The same space trained for ``epochs`` epochs (the ``--epochs`` override)."""
