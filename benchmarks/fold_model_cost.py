@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tune_jobs.jobs.folds import fold_indices, stratified_subset  # noqa: E402
 from tune_jobs.jobs.fashion_data import load_fashion_mnist  # noqa: E402
 from tune_jobs.jobs.fashion_mlp import JOB, build_model  # noqa: E402
-from tune_jobs.sweep.trainable import fold_states, load_state, prepare_keras, save_state, train_one_epoch  # noqa: E402
+from tune_jobs.engine.trainable import fold_states, load_state, prepare_keras, save_state, train_one_epoch  # noqa: E402
 
 CONFIG = {"activation": "swish", "batch_norm": 1, "dropout": 0.2, "layers": 1, "units": 128,
           "optimizer": "Adam", "lr": 0.002, "batch_size": 512}

@@ -24,7 +24,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from tune_jobs.sweep.local_cluster import start_cluster  # noqa: E402
+from tune_jobs.engine.local_cluster import start_cluster  # noqa: E402
 
 
 def sweep(space: Path, n: int, workers: int, out: Path, address: str | None = None) -> dict:

@@ -1,8 +1,8 @@
 """The compute budget's arithmetic and its stopper, on fake results (no Ray run)."""
 
 from tune_jobs.records import rundir
-from tune_jobs.sweep.budget import trials_within, used_by
-from tune_jobs.sweep.callbacks import BudgetStopper
+from tune_jobs.engine.budget import trials_within, used_by
+from tune_jobs.engine.callbacks import BudgetStopper
 
 
 def test_compute_of_rows_and_trials_a_budget_pays_for():

@@ -8,7 +8,7 @@ import pytest
 
 from tune_jobs import fashion
 from tune_jobs.jobs.paths import SPACES
-from tune_jobs.sweep import runner
+from tune_jobs.engine import runner
 
 
 @pytest.fixture

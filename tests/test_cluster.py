@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from test_sweep_integration import wait_for_rows
 
-from tune_jobs.sweep.local_cluster import start_cluster
+from tune_jobs.engine.local_cluster import start_cluster
 from tune_jobs.records.rundir import read_csv
 
 pytestmark = pytest.mark.integration

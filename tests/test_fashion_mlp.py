@@ -54,7 +54,7 @@ def test_every_listed_optimizer_exists_in_keras(name):
 
 def test_folds_share_one_model_but_keep_their_own_weights_and_optimizer_state():
     """One compiled model for k folds (one trace per trial): a fold's epoch leaves the others as they were."""
-    from tune_jobs.sweep.trainable import fold_states, load_state, save_state, train_one_epoch
+    from tune_jobs.engine.trainable import fold_states, load_state, save_state, train_one_epoch
 
     config = {**HYPERPARAMETERS.defaults(), "batch_norm": 1, "dropout": 0.2, "activation": "swish", "batch_size": 16, "epochs": 1}
     model, states = fold_states(JOB, config, folds=3)
@@ -65,7 +65,7 @@ def test_folds_share_one_model_but_keep_their_own_weights_and_optimizer_state():
     split = (rng.random((32, 28, 28), dtype=np.float32), rng.integers(0, 10, 32),
              rng.random((16, 28, 28), dtype=np.float32), rng.integers(0, 10, 16))
     load_state(model, states[0])
-    train_one_epoch(model, split, batch_size=16, epoch=1)
+    train_one_epoch(model, split, batch_size=16, epoch=1, job=JOB)
     states[0] = save_state(model)
     assert int(states[0][1][0]) == 2  # the optimizer's step counter: two batches of fold 0
     load_state(model, states[1])

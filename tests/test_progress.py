@@ -2,9 +2,9 @@ import io
 from types import SimpleNamespace
 
 from tune_jobs.jobs.objective import SEED_OBJECTIVE, Objective
-from tune_jobs.sweep import progress
-from tune_jobs.sweep.callbacks import ProgressView
-from tune_jobs.sweep.progress import Counts, clock, eta_s, format_line
+from tune_jobs.engine import progress
+from tune_jobs.engine.callbacks import ProgressView
+from tune_jobs.engine.progress import Counts, clock, eta_s, format_line
 
 
 def test_line_and_eta():
@@ -44,7 +44,7 @@ def test_a_budgeted_sweep_shows_compute_spent_and_its_eta_follows_compute(monkey
     out = io.StringIO()
     monkeypatch.setattr(progress, "console", out)
     now = [0.0]
-    monkeypatch.setattr("tune_jobs.sweep.callbacks.time.monotonic", lambda: now[0])
+    monkeypatch.setattr("tune_jobs.engine.callbacks.time.monotonic", lambda: now[0])
     view = ProgressView(50, SEED_OBJECTIVE, budget=360, cv=3)
 
     def trial(status, epoch, acc=0.8):
@@ -62,7 +62,7 @@ def test_eta_counts_running_trials_by_their_epochs(monkeypatch):
     out = io.StringIO()
     monkeypatch.setattr(progress, "console", out)
     now = [0.0]
-    monkeypatch.setattr("tune_jobs.sweep.callbacks.time.monotonic", lambda: now[0])
+    monkeypatch.setattr("tune_jobs.engine.callbacks.time.monotonic", lambda: now[0])
     view = ProgressView(10, SEED_OBJECTIVE)
 
     def trial(status, epoch):
@@ -86,3 +86,16 @@ def test_a_minimized_metric_shows_its_lowest_value(monkeypatch):
 
     view.on_step_end(0, [trial("TERMINATED", 0.5), trial("TERMINATED", 0.00012), trial("TERMINATED", 2.0)])
     assert "| best cv_mse 0.00012 |" in out.getvalue()
+
+
+def test_a_run_saved_before_the_engine_package_was_renamed_still_unpickles():
+    import pickle
+
+    from tune_jobs.engine.callbacks import BudgetStopper
+    from tune_jobs.engine.runner import accept_old_module_names
+
+    saved = pickle.dumps(BudgetStopper(10, 3, "trials.csv"), protocol=0)
+    old = saved.replace(b"tune_jobs.engine.callbacks", b"tune_jobs.sweep.callbacks")
+    assert old != saved
+    accept_old_module_names()
+    assert pickle.loads(old).budget == 10

@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tune_jobs.sweep.local_cluster import free_port, wait_for_port
+from tune_jobs.engine.local_cluster import free_port, wait_for_port
 from tune_jobs.records.rundir import read_csv
 
 ROOT = Path(__file__).resolve().parent.parent

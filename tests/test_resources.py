@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tune_jobs.records import rundir
-from tune_jobs.sweep.runner import run_sweep, trial_resources
+from tune_jobs.engine.runner import run_sweep, trial_resources
 from tune_jobs.settings import RunSettings
 from tune_jobs.space.spec import SpecError, parse_spec
 from tune_jobs.testing import ANALYTIC, resources_trainable, tiny_data

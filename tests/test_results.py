@@ -3,7 +3,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from tune_jobs.sweep.callbacks import TrialsRecorder
+from tune_jobs.engine.callbacks import TrialsRecorder
 from tune_jobs.records.results import (
     best_row,
     config_of,
@@ -53,7 +53,8 @@ def test_table_round_trip_best_and_summary(tmp_path):
     rows = read_trials(path)
     assert [r["trial_id"] for r in rows] == ["t1", "t0", "t2"]  # Ray's order, the order of creation
     assert list(rows[0]) == ["trial_id", "status", "activation", "lr", "max_epochs", "cv_accuracy",
-                             "cv_accuracy_std", "epochs", "time_s", "elapsed_s", "node", "error"]
+                             "cv_accuracy_std", "epochs", "time_s", "elapsed_s", "node", "error",
+                             "fold_scores", "fold_fit_s", "fold_score_s"]
     assert [r["elapsed_s"] for r in rows] == ["10.0", "20.0", "30.0"]
     best = best_row(rows, ACC)
     assert best["trial_id"] == "t0"  # the failed trial's 0.99 does not count
@@ -85,7 +86,7 @@ def test_recorder_writes_ended_trials_only(tmp_path):
 
 def test_recorder_clock_continues_after_a_resume(tmp_path, monkeypatch):
     """elapsed_s counts running time: a resumed session starts where the last ended trial was."""
-    import tune_jobs.sweep.callbacks as callbacks
+    import tune_jobs.engine.callbacks as callbacks
 
     now = [1000.0]
     monkeypatch.setattr(callbacks.time, "monotonic", lambda: now[0])

@@ -12,7 +12,7 @@ import pytest
 
 from tune_jobs.records import rundir
 from tune_jobs.records.results import column_of, read_trials
-from tune_jobs.sweep.runner import run_sweep
+from tune_jobs.engine.runner import run_sweep
 from tune_jobs.searchers import SEARCHERS
 from tune_jobs.settings import RunSettings
 from tune_jobs.space.spec import SpecError, parse_spec
@@ -174,7 +174,7 @@ RESUMABLE = """
 import sys, numpy as np
 from pathlib import Path
 from tune_jobs.records import rundir
-from tune_jobs.sweep.runner import run_sweep
+from tune_jobs.engine.runner import run_sweep
 from tune_jobs.settings import RunSettings
 from tune_jobs.space.spec import parse_spec
 from tune_jobs.testing import ANALYTIC, analytic_trainable, tiny_data

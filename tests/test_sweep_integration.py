@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tune_jobs import fashion
-from tune_jobs.sweep.local_cluster import end_processes_under
+from tune_jobs.engine.local_cluster import end_processes_under
 from tune_jobs.records.rundir import read_csv
 
 pytestmark = pytest.mark.integration

@@ -14,7 +14,7 @@ import pytest
 
 from tune_jobs import cli
 from tune_jobs.jobs import get_job
-from tune_jobs.sweep import runner
+from tune_jobs.engine import runner
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 

@@ -13,10 +13,10 @@ import shutil
 import sys
 from dataclasses import fields, replace
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Sequence
 
 from tune_jobs.errors import BadInput
-from tune_jobs.jobs import DEFAULT_JOB, Data, DataOptions, Job, get_job, prepare
+from tune_jobs.jobs import DEFAULT_JOB, Data, DataOptions, Job, JobError, get_job, prepare
 from tune_jobs.jobs.user_file import is_file_ref
 from tune_jobs.records import rundir
 from tune_jobs.records.runs import spec_of
@@ -69,8 +69,10 @@ def main(argv: Sequence[str] | None, *, prog: str, job: str | None = None) -> in
     args = parser(prog, job).parse_args(argv)
     if job is not None:
         args.job = job
+    given = {f.name: getattr(args, f.name) for f in fields(RunSettings)
+             if getattr(args, f.name, None) is not None and f.name != "job"}
     try:
-        settings, spec, the_job, data, run_dir = prepare_run(args)
+        settings, spec, the_job, data, run_dir = prepare_run(args.job, given, resume=args.resume, smoke=args.smoke)
     except BadInput as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -88,18 +90,23 @@ def main(argv: Sequence[str] | None, *, prog: str, job: str | None = None) -> in
         return 130
 
 
-def prepare_run(args: argparse.Namespace) -> tuple[RunSettings, Spec, Job, Data, Path | None]:
-    """Everything checked before Ray starts: settings, job, space, data; the run directory when resuming."""
-    given = {f.name: getattr(args, f.name) for f in fields(RunSettings)
-             if getattr(args, f.name, None) is not None and f.name != "job"}
-    if args.resume:
-        settings, run_dir = resumed_settings(Path(args.resume), given, args.job)
-        job = get_job(settings.job)
+def prepare_run(job_ref: str | Job | None, given: dict[str, Any], resume: str | Path | None = None,
+                smoke: bool = False, space: Spec | None = None) -> tuple[RunSettings, Spec, Job, Data, Path | None]:
+    """Everything checked before Ray starts: settings, job, space, data; the run directory when resuming.
+
+    ``job_ref`` is a name, a file, a module, or (from the Python API) a Job; ``given`` the options
+    as RunSettings names them; ``space`` a space already read (the API's dict), else settings.space.
+    """
+    if resume:
+        settings, run_dir = resumed_settings(Path(resume), given, job_ref if isinstance(job_ref, str) else None)
+        job = saved_job(run_dir) or get_job(settings.job)
         spec = spec_of(run_dir, settings, job.hyperparameters)
     else:
-        job = get_job(args.job or DEFAULT_JOB)
-        settings = new_settings(job, given, smoke=args.smoke)
-        spec, run_dir = load_spec(settings.space, job.hyperparameters), None
+        job = job_ref if isinstance(job_ref, Job) else get_job(job_ref or DEFAULT_JOB)
+        if space is not None:
+            given = {**given, "space": str(space.path)}
+        settings = new_settings(job, given, smoke=smoke)
+        spec, run_dir = space or load_spec(settings.space, job.hyperparameters), None
         if settings.epochs is not None:
             spec = spec.with_epochs(settings.epochs)
         get_searcher(settings.searcher).check(spec)
@@ -151,17 +158,35 @@ def resumed_settings(typed: Path, given: dict, job: str | None) -> tuple[RunSett
 
 def start_run_dir(settings: RunSettings, spec: Spec, job: Job, run_dir: Path | None = None) -> Path:
     """A new run directory (``run_dir``, or a fresh timestamped one under ``--out``) holding what
-    --resume needs: the space as used and the options (with the job's objective, for reports)."""
+    --resume needs: the space as used, the options (with the job's objective, for reports), and a
+    job made of Python functions (the API's), which no name can find again."""
     if run_dir is None:
         run_dir = rundir.new_run_dir(settings.out, spec.name)
     run_dir.mkdir(parents=True, exist_ok=True)
     rundir.write_text(run_dir / rundir.SPACE, spec.text)
     rundir.write_json(run_dir / rundir.SETTINGS, {**settings.to_json(), "objective": job.objective.to_json()})
+    if job.pickled:
+        from ray import cloudpickle
+
+        rundir.write_bytes(run_dir / rundir.JOB, cloudpickle.dumps(job))
     return run_dir
 
 
+def saved_job(run_dir: Path) -> Job | None:
+    """The job a run of Python functions saved (see start_run_dir), None for a job found by name."""
+    path = run_dir / rundir.JOB
+    if not path.is_file():
+        return None
+    from ray import cloudpickle
+
+    try:
+        return cloudpickle.loads(path.read_bytes())
+    except Exception as exc:  # a function's module that is gone, a different Python ...
+        raise JobError(f"{path}: the run's job cannot be loaded again ({type(exc).__name__}: {exc})") from None
+
+
 def execute(settings: RunSettings, spec: Spec, job: Job, data: Data, run_dir: Path, resume: bool) -> int:
-    from tune_jobs.sweep.runner import EXIT_INTERRUPTED, EXIT_TRIALS_FAILED, run_sweep
+    from tune_jobs.engine.runner import EXIT_INTERRUPTED, EXIT_TRIALS_FAILED, run_sweep
 
     print(f"{'resuming' if resume else 'run directory'}: {run_dir}")
     print(f"Ray's logs: {run_dir / rundir.DRIVER_LOG}", flush=True)

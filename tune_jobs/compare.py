@@ -169,7 +169,7 @@ def run_all(folder: Path, base: RunSettings, spec: Spec, job: Job, entries: list
     import ray
 
     from tune_jobs.report.build import write_report
-    from tune_jobs.sweep.runner import EXIT_INTERRUPTED, ray_output_to, run_sweep, start_ray
+    from tune_jobs.engine.runner import EXIT_INTERRUPTED, ray_output_to, run_sweep, start_ray
     from tune_jobs.records.runs import load_runs
 
     started = time.monotonic()
@@ -201,7 +201,7 @@ def run_all(folder: Path, base: RunSettings, spec: Spec, job: Job, entries: list
 
 
 def _clock(started: float) -> str:
-    from tune_jobs.sweep.progress import clock
+    from tune_jobs.engine.progress import clock
 
     return clock(time.monotonic() - started)
 

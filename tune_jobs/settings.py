@@ -33,10 +33,12 @@ class RunSettings:
     num_samples: int | None = None  # trials of a sampling searcher
     scheduler: str = "none"  # early stopping: none or asha
     optuna_storage: str | None = None  # a database URL for the Optuna study
-    budget: int | None = None  # epochs x folds after which the sweep ends (see tune_jobs/sweep/budget.py)
+    budget: int | None = None  # epochs x folds after which the sweep ends (see tune_jobs/engine/budget.py)
     storage: str | None = None  # shared storage of Ray Tune's experiment, for clusters of several nodes
     max_failures: int = 2  # retries of a failed trial: a node that died, but also a trial that raised
     gpus_per_trial: float = 0.0  # a fraction lets several small trials share one GPU
+    fail_fast: bool = False  # end the sweep at the first failed trial (scikit-learn's error_score="raise")
+    mlflow: str | None = None  # an MLflow tracking URI: one MLflow run per trial, nested under the sweep's
 
     def __post_init__(self) -> None:
         checks = {

@@ -21,7 +21,7 @@ from tune_jobs.jobs.hyperparameters import TRAINING_NAMES, Hyperparameters
 from tune_jobs.jobs.objective import Objective
 
 
-class JobError(BadInput, ValueError):
+class JobError(BadInput):
     """A job that cannot be used: a file that does not import, data of the wrong shape ..."""
 
 
@@ -65,8 +65,17 @@ class Job:
     # A user's job settles its objective and folds from its labels and checks one model before
     # Ray starts: ``probe(job, data, config) -> Job``. Built-in jobs are checked by their tests.
     probe: Callable[..., "Job"] | None = None
+    pickled: bool = False  # made of Python functions (the API's): saved in the run directory for resume
+    # What scikit-learn's search hands over (tune_jobs.sklearn); a built-in job leaves them unset.
+    given_splits: Splits | None = None  # the folds as ``cv=`` made them, used as they are
+    scorer: Callable[[Any, np.ndarray, np.ndarray], float] | None = None  # (model, x_val, y_val) -> score;
+    #                                     None: the compiled metric Keras reports when validating
+    fit_options: Mapping[str, Any] = field(default_factory=dict)  # more keyword arguments of model.fit
+    trainable: Callable[..., None] | None = None  # a trial of anything but a Keras model (engine.trainable's default)
 
     def splits(self, y: np.ndarray, k: int, seed: int) -> Splits:
+        if self.given_splits is not None:
+            return list(self.given_splits)
         return SPLITTERS[self.folds][0](y, k, seed)
 
     def subset(self, y: np.ndarray, n: int | None, seed: int) -> np.ndarray:
@@ -90,7 +99,7 @@ def prepare(job: Job, options: DataOptions, max_train_samples: int | None, cv: i
     except ValueError as exc:  # scikit-learn: fewer samples than classes
         raise JobError(f"--max-train-samples {max_train_samples}: {exc}") from None
     cut = Data(data.x_train[keep], data.y_train[keep], data.x_test, data.y_test, data.source, data.noise_variance)
-    problem = too_small(cut.y_train, cv, job.folds)
+    problem = None if job.given_splits is not None else too_small(cut.y_train, cv, job.folds)
     if problem:
         given = f"--max-train-samples {max_train_samples}" if max_train_samples else f"job {job.source or job.name}"
         raise JobError(f"--cv {cv}: {problem} ({given})")

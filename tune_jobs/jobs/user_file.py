@@ -61,17 +61,43 @@ def load_user_job(ref: str) -> Job:
     for name in ("load_data", "build_model"):
         if not callable(getattr(module, name, None)):
             raise JobError(f"{where}: has no {name}() function; a job file needs load_data() and build_model(config)")
-    declared = getattr(module, "HYPERPARAMETERS", None)
+    return _job(module.load_data, module.build_model, where=where,
+                name=Path(where).stem if is_file_ref(ref) else ref,
+                declared=getattr(module, "HYPERPARAMETERS", None), doc=module.__doc__,
+                constants={k: getattr(module, k) for k in CONSTANTS if hasattr(module, k)})
+
+
+def job_from_functions(load_data: Callable[[], Any] | Any, build_model: Callable[[Mapping[str, Any]], Any], *,
+                       metric: str | None = None, mode: str | None = None, tolerance: float | None = None,
+                       hyperparameters: Mapping[str, Any] | None = None) -> Job:
+    """The same contract from a notebook's own functions (``tune_jobs.sweep(load_data=..., build_model=...)``).
+
+    ``load_data`` may also be the arrays themselves. The job is saved in the run directory,
+    pickled by value, so that ``tune_jobs.resume`` needs nothing but the directory.
+    """
+    where = f"build_model={getattr(build_model, '__qualname__', type(build_model).__name__)}"
+    if not callable(build_model):
+        raise JobError(f"{where}: build_model must be a function of a configuration dict returning a compiled model")
+    loader = load_data if callable(load_data) else (lambda: load_data)
+    send_by_value(loader, build_model)
+    constants = {k: v for k, v in (("METRIC", metric), ("MODE", mode), ("TOLERANCE", tolerance)) if v is not None}
+    name = getattr(build_model, "__name__", "job").replace("_", "-").strip("-<>") or "job"
+    return replace(_job(loader, build_model, where=where, name=name, declared=hyperparameters,
+                        doc=build_model.__doc__, constants=constants), pickled=True)
+
+
+def _job(load_data: Callable[[], Any], build_model: Callable, *, where: str, name: str, declared: Any,
+         doc: str | None, constants: Mapping[str, Any]) -> Job:
     return Job(
-        name=Path(where).stem if is_file_ref(ref) else ref,
-        load_data=_Loader(module.load_data, where),
-        build_model=module.build_model,
+        name=name,
+        load_data=_Loader(load_data, where),
+        build_model=build_model,
         objective=Objective(),  # replaced by ``probe``, once the labels are known
         hyperparameters=Hyperparameters(None if declared is None else _declarations(declared, where)),
         folds="stratified",
-        description=next(iter((module.__doc__ or "").strip().splitlines()), ""),
+        description=next(iter((doc or "").strip().splitlines()), ""),
         source=where,
-        probe=partial(probe, constants={k: getattr(module, k) for k in CONSTANTS if hasattr(module, k)}),
+        probe=partial(probe, constants=dict(constants)),
     )
 
 
@@ -87,6 +113,27 @@ class _Loader:
         except Exception as exc:
             raise JobError(f"{self.where}: load_data() raised {_last_line(exc)}") from None
         return _as_data(returned, self.where)
+
+
+def send_by_value(*objects: Any) -> None:
+    """Ray's workers get the module of each function or class by value when it is the user's own
+    (a notebook's helper module, a script beside it, a test file): no worker has it on its path.
+    Installed packages and the standard library stay by reference."""
+    from ray import cloudpickle
+
+    for obj in objects:
+        module = sys.modules.get(getattr(obj, "__module__", None) or "")
+        path = getattr(module, "__file__", None)
+        if module is None or module.__name__ == "__main__" or path is None or _installed(Path(path)):
+            continue
+        cloudpickle.register_pickle_by_value(module)
+
+
+def _installed(path: Path) -> bool:
+    import sysconfig
+
+    roots = {Path(sysconfig.get_paths()[key]).resolve() for key in ("purelib", "platlib", "stdlib", "platstdlib")}
+    return any(path.resolve().is_relative_to(root) for root in roots)
 
 
 def _import(ref: str) -> tuple[ModuleType, str]:

@@ -1,6 +1,6 @@
 """``trials.csv``: one row per trial, with the job's metric as the objective names it.
 
-Rows are built from Ray Tune's Trial objects by a Tune callback (``sweep.callbacks.TrialsRecorder``),
+Rows are built from Ray Tune's Trial objects by a Tune callback (``engine.callbacks.TrialsRecorder``),
 so the table is rewritten (atomically) each time a trial ends and survives a killed driver.
 The score columns are ``cv_<metric>`` and ``cv_<metric>_std`` (``cv_accuracy`` for the seed's job).
 """
@@ -14,10 +14,13 @@ from typing import Any, Iterable, Mapping, Protocol
 from tune_jobs.jobs.objective import Objective
 from tune_jobs.records import rundir
 from tune_jobs.space.spec import Spec
-from tune_jobs.sweep.budget import used_by
+from tune_jobs.engine.budget import used_by
 
-# elapsed_s: when the trial ended, in seconds of the sweep's running time (see callbacks.TrialsRecorder)
+# elapsed_s: when the trial ended, in seconds of the sweep's running time (see callbacks.TrialsRecorder);
+# fold_*: per fold, space-separated, its score and its seconds fitting / scoring (runs made before
+# they existed have none).
 RUN_COLUMNS = ["epochs", "time_s", "elapsed_s", "node", "error"]
+FOLD_COLUMNS = {"fold_scores": "folds", "fold_fit_s": "fold_fit_s", "fold_score_s": "fold_score_s"}  # column -> result key
 
 
 class TrialLike(Protocol):
@@ -35,7 +38,8 @@ def column_of(param: str) -> str:
 
 
 def columns(params: Iterable[str], objective: Objective) -> list[str]:
-    return ["trial_id", "status", *map(column_of, params), objective.key, objective.std_key, *RUN_COLUMNS]
+    return ["trial_id", "status", *map(column_of, params), objective.key, objective.std_key, *RUN_COLUMNS,
+            *FOLD_COLUMNS]
 
 
 def trial_row(trial: TrialLike, spec: Spec, objective: Objective, failed: bool,
@@ -52,7 +56,15 @@ def trial_row(trial: TrialLike, spec: Spec, objective: Objective, failed: bool,
     else:
         row["status"] = "ok" if epochs >= trial.config["epochs"] else "stopped"
         row.update({objective.key: result.get(objective.key), objective.std_key: result.get(objective.std_key)})
+        row.update({column: " ".join(f"{v:.6g}" for v in result[key]) for column, key in FOLD_COLUMNS.items()
+                    if isinstance(result.get(key), list)})
     return row
+
+
+def per_fold(row: Mapping[str, Any], column: str) -> list[float] | None:
+    """A ``fold_*`` column read back: one number per fold, None where the row has none."""
+    text = row.get(column) or ""
+    return [float(v) for v in text.split()] or None
 
 
 def error_message(error_file: str | None) -> str:

@@ -21,6 +21,8 @@ TRIALS = "trials.csv"
 SUMMARY = "summary.json"
 DRIVER_LOG = "driver.log"  # what Ray prints in the driver process
 TUNE_DIR = "tune"  # Ray Tune's experiment: its state for resuming, one folder per trial
+OPTUNA_JOURNAL = "optuna.journal"  # the run's trials as an Optuna study (optuna-dashboard opens it)
+JOB = "job.pkl"  # a job made of Python functions (the API's), pickled by value so that resume finds it
 
 
 _UMASK = os.umask(0o022)
@@ -44,11 +46,15 @@ def new_run_dir(out: str | Path, name: str) -> Path:
 
 def write_text(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` atomically (temporary file in the same folder, then rename)."""
+    write_bytes(path, text.encode())
+
+
+def write_bytes(path: Path, data: bytes) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; a result file is as readable as any
-        with os.fdopen(fd, "w") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)

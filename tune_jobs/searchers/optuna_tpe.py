@@ -18,10 +18,10 @@ from typing import Any
 
 from tune_jobs.space.domains import Choice, suggest
 from tune_jobs.searchers import DEFAULT_NUM_SAMPLES, SearchPlan, SearchRequest
+from tune_jobs.records import rundir
 from tune_jobs.space.spec import Spec
 
 OPTIONS = ("num_samples", "optuna_storage")
-JOURNAL = "optuna.journal"
 
 
 def check(spec) -> None:
@@ -66,4 +66,4 @@ def storage(request: SearchRequest):
 
     if request.optuna_storage:
         return optuna.storages.RDBStorage(request.optuna_storage)
-    return JournalStorage(JournalFileBackend(str(request.run_dir / JOURNAL)))
+    return JournalStorage(JournalFileBackend(str(request.run_dir / rundir.OPTUNA_JOURNAL)))

@@ -99,3 +99,14 @@ def suggest(trial, name: str, domain: Domain) -> Any:
     if isinstance(domain, Uniform):
         return trial.suggest_float(name, domain.low, domain.high, log=domain.log)
     return trial.suggest_int(name, domain.low, domain.high, log=domain.log)
+
+
+def optuna_distribution(domain: Domain):
+    """The Optuna distribution of ``domain`` (what a study records beside each trial's values)."""
+    from optuna.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
+
+    if isinstance(domain, Choice):
+        return CategoricalDistribution(list(domain.values))
+    if isinstance(domain, Uniform):
+        return FloatDistribution(domain.low, domain.high, log=domain.log)
+    return IntDistribution(domain.low, domain.high, log=domain.log)

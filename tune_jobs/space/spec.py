@@ -27,7 +27,7 @@ DISTRIBUTIONS = {"uniform": "float", "loguniform": "float", "int": "int", "choic
 SCHEDULER_KEYS = {"grace_period": 1, "reduction_factor": 2}  # key -> smallest valid value (ASHA)
 
 
-class SpecError(BadInput, ValueError):
+class SpecError(BadInput):
     """A search-space file, or a run option, that cannot be used."""
 
 

@@ -41,22 +41,38 @@ def train_cv(config: Mapping[str, Any], *, job: Job, data: Mapping[str, np.ndarr
     splits = [(x[tr], y[tr], x[va], y[va]) for tr, va in job.splits(y, cv, seed)]
     model, states = fold_states(job, config, len(splits))
     node = f"{socket.gethostname()}:{ray.get_runtime_context().get_node_id()[:8]}"
+    spent = np.zeros((len(splits), 2))  # per fold: seconds fitting, seconds scoring, over all epochs
     for epoch in range(1, config["epochs"] + 1):
         scores = []
         for fold, split in enumerate(splits):
             load_state(model, states[fold])
-            scores.append(train_one_epoch(model, split, config["batch_size"], epoch))
+            scores.append(train_one_epoch(model, split, config["batch_size"], epoch, job))
             states[fold] = save_state(model)
-        validated = [s[f"val_{objective.metric}"] for s in scores]
-        tune.report({
-            objective.key: float(np.mean(validated)),
-            objective.std_key: float(np.std(validated)),
-            "cv_loss": float(np.mean([s["val_loss"] for s in scores])),
-            f"train_{objective.metric}": float(np.mean([s[objective.metric] for s in scores])),
-            "epoch": epoch,
-            "node": node,
-            "train_time_s": time.monotonic() - started,
-        })
+            spent[fold] += scores[-1]["fit_s"], scores[-1]["score_s"]
+        tune.report(epoch_result(scores, spent, objective, epoch, node, time.monotonic() - started))
+
+
+def epoch_result(scores: list[dict[str, float]], spent: np.ndarray, objective, epoch: int, node: str,
+                 seconds: float) -> dict:
+    """What a trial reports after an epoch of every fold: the objective's mean and spread over the
+    folds, and per fold its score and its seconds so far fitting and scoring (scikit-learn's
+    cv_results_ reads them from trials.csv)."""
+    metric = objective.metric
+    validated = [s[f"val_{metric}"] for s in scores]
+    result = {
+        objective.key: float(np.mean(validated)),
+        objective.std_key: float(np.std(validated)),
+        f"train_{metric}": float(np.mean([s[metric] for s in scores])) if metric in scores[0] else None,
+        "folds": [float(v) for v in validated],
+        "fold_fit_s": [round(float(v), 3) for v in spent[:, 0]],
+        "fold_score_s": [round(float(v), 3) for v in spent[:, 1]],
+        "epoch": epoch,
+        "node": node,
+        "train_time_s": seconds,
+    }
+    if all("val_loss" in s for s in scores):
+        result["cv_loss"] = float(np.mean([s["val_loss"] for s in scores]))
+    return {k: v for k, v in result.items() if v is not None}
 
 
 State = tuple[list[np.ndarray], list[np.ndarray]]  # a fold's model weights, its optimizer's variables
@@ -83,14 +99,22 @@ def save_state(model) -> State:
     return model.get_weights(), [v.numpy() for v in model.optimizer.variables]
 
 
-def train_one_epoch(model, split, batch_size: int, epoch: int) -> dict[str, float]:
-    """One more epoch of one fold model; a NaN loss fails the trial (it cannot recover)."""
+def train_one_epoch(model, split, batch_size: int, epoch: int, job: Job) -> dict[str, float]:
+    """One more epoch of one fold model, validated by Keras or by the job's scorer, with the
+    seconds of each. A NaN loss fails the trial (it cannot recover)."""
     x_train, y_train, x_val, y_val = split
-    history = model.fit(x_train, y_train, batch_size=batch_size, epochs=epoch, initial_epoch=epoch - 1,
-                        validation_data=(x_val, y_val), validation_batch_size=VALIDATION_BATCH, verbose=0)
+    validation = {} if job.scorer else {"validation_data": (x_val, y_val), "validation_batch_size": VALIDATION_BATCH}
+    started = time.monotonic()
+    history = model.fit(x_train, y_train, batch_size=batch_size, epochs=epoch, initial_epoch=epoch - 1, verbose=0,
+                        **validation, **job.fit_options)
     scores = {name: values[-1] for name, values in history.history.items()}
+    scores["fit_s"], scores["score_s"] = time.monotonic() - started, 0.0
     if not math.isfinite(scores["loss"]):
         raise FloatingPointError(f"training loss became {scores['loss']} at epoch {epoch}")
+    if job.scorer:
+        started = time.monotonic()
+        scores[f"val_{job.objective.metric}"] = float(job.scorer(model, x_val, y_val))
+        scores["score_s"] = time.monotonic() - started
     return scores
 
 

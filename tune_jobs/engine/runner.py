@@ -5,10 +5,12 @@
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 import sys
 import time
+import warnings
 from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
@@ -18,13 +20,14 @@ from tune_jobs.errors import BadInput
 from tune_jobs.jobs.base import Data, Job
 from tune_jobs.records import rundir
 from tune_jobs.records.results import best_row, config_of, read_trials, summarize
+from tune_jobs.records.optuna_study import write_study
 from tune_jobs.records.summary import read_summary
 from tune_jobs.searchers import SearchRequest, get_searcher
 from tune_jobs.searchers.schedulers import make_scheduler, min_epochs
 from tune_jobs.settings import RunSettings
 from tune_jobs.space.spec import Spec
-from tune_jobs.sweep import progress
-from tune_jobs.sweep.budget import trials_within, used_by
+from tune_jobs.engine import progress
+from tune_jobs.engine.budget import trials_within, used_by
 
 EXIT_OK, EXIT_TRIALS_FAILED, EXIT_INTERRUPTED = 0, 1, 130
 
@@ -76,6 +79,8 @@ def run_sweep(settings: RunSettings, spec: Spec, job: Job, data: Data, run_dir: 
         "n_train": int(len(data.y_train)), "n_test": int(len(data.y_test)), "versions": versions(),
     }
     rundir.write_json(run_dir / rundir.SUMMARY, summary)
+    if settings.searcher != "optuna":  # the optuna searcher keeps its own study as it goes
+        write_study(run_dir, spec, objective, rows)
     if not finished:
         return EXIT_INTERRUPTED
     return EXIT_TRIALS_FAILED if summary["n_failed"] or summary["refit_error"] else EXIT_OK
@@ -85,17 +90,18 @@ def make_tuner(settings: RunSettings, spec: Spec, job: Job, plan, data_ref, cpus
                resume: bool, trainable: Callable | None):
     from ray import tune
 
-    from tune_jobs.sweep.callbacks import BudgetStopper, ProgressView, TrialsRecorder
-    from tune_jobs.sweep.trainable import train_cv
+    from tune_jobs.engine.callbacks import BudgetStopper, ProgressView, SilentReporter, TrialsRecorder
+    from tune_jobs.engine.trainable import train_cv
 
     trainable = tune.with_resources(
-        tune.with_parameters(trainable or train_cv, job=job, data=data_ref, cv=settings.cv, seed=settings.seed),
+        tune.with_parameters(trainable or job.trainable or train_cv, job=job, data=data_ref, cv=settings.cv, seed=settings.seed),
         trial_resources(cpus, settings.gpus_per_trial),
     )
     # Snapshot the experiment often, so a killed driver loses at most a second of trials.
     os.environ.setdefault("TUNE_GLOBAL_CHECKPOINT_S", "1")
     storage_path, name = experiment_location(settings, run_dir)
     if resume:
+        accept_old_module_names()
         return tune.Tuner.restore(f"{storage_path}/{name}", trainable=trainable,
                                   resume_unfinished=True, resume_errored=False, restart_errored=False)
     return tune.Tuner(
@@ -109,14 +115,26 @@ def make_tuner(settings: RunSettings, spec: Spec, job: Job, plan, data_ref, cpus
         ),
         run_config=tune.RunConfig(
             storage_path=storage_path, name=name, verbose=0, log_to_file=True,
+            # Ray draws its own HTML table in a notebook (elsewhere verbose=0 silences it).
+            progress_reporter=SilentReporter() if progress.in_notebook() else None,
             callbacks=[TrialsRecorder(run_dir / rundir.TRIALS, spec, job.objective, budget=settings.budget,
                                       cv=settings.cv),
                        ProgressView(plan.total, job.objective, budget=settings.budget, cv=settings.cv)],
             # Ray Tune cannot tell a dead node from a trial that raised: both are retried, from the start.
-            failure_config=tune.FailureConfig(max_failures=settings.max_failures),
+            failure_config=tune.FailureConfig(max_failures=0 if settings.fail_fast else settings.max_failures,
+                                            fail_fast=settings.fail_fast),
             stop=BudgetStopper(settings.budget, settings.cv, run_dir / rundir.TRIALS) if settings.budget else None,
         ),
     )
+
+
+def accept_old_module_names() -> None:
+    """Ray's saved experiment pickles our callbacks by module name: runs interrupted before this
+    package was called ``engine`` (it was ``tune_jobs.sweep``) still resume."""
+    import importlib
+
+    for name in ("callbacks", "progress", "budget", "trainable"):
+        sys.modules.setdefault(f"tune_jobs.sweep.{name}", importlib.import_module(f"tune_jobs.engine.{name}"))
 
 
 def experiment_location(settings: RunSettings, run_dir: Path) -> tuple[str, str]:
@@ -203,7 +221,7 @@ def refit(job: Job, config: dict[str, Any], data_ref, seed: int, n_train: int) -
     """
     import ray
 
-    from tune_jobs.sweep.trainable import refit_and_score
+    from tune_jobs.engine.trainable import refit_and_score
 
     progress.console.write(f"refitting the best configuration on {n_train} training samples\n")
     cpus = max(node["Resources"].get("CPU", 0) for node in ray.nodes() if node["Alive"]) or 1
@@ -217,8 +235,9 @@ def refit(job: Job, config: dict[str, Any], data_ref, seed: int, n_train: int) -
 
 @contextmanager
 def ray_output_to(log_path: Path) -> Iterator[None]:
-    """Send everything printed to fds 1 and 2 (Ray's tables, warnings, tracebacks) to ``log_path``;
-    the progress line keeps the real terminal through ``progress.console``."""
+    """Send everything printed to fds 1 and 2 (Ray's tables, warnings, tracebacks) and Ray's log
+    records to ``log_path``; the progress line keeps the real terminal (or the notebook's cell)
+    through ``progress.console``."""
     sys.stdout.flush()
     sys.stderr.flush()
     saved = os.dup(1), os.dup(2)
@@ -226,15 +245,22 @@ def ray_output_to(log_path: Path) -> Iterator[None]:
     log_fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
     os.dup2(log_fd, 1)
     os.dup2(log_fd, 2)
-    streams = sys.stdout, sys.stderr  # may write elsewhere than fds 1 and 2 (under pytest, say)
+    streams = sys.stdout, sys.stderr  # may write elsewhere than fds 1 and 2 (under pytest, in a notebook)
     sys.stdout = open(1, "w", buffering=1, closefd=False)
     sys.stderr = open(2, "w", buffering=1, closefd=False)
-    previous, progress.console = progress.console, terminal
+    # Ray's logger holds the stream it found at import: in a notebook, the cell's, not fd 2.
+    handlers = [h for h in logging.getLogger("ray").handlers
+                if isinstance(h, logging.StreamHandler) and h.stream in streams]
+    for handler in handlers:
+        handler.setStream(sys.stderr)
+    previous, progress.console = progress.console, progress.live(terminal)
     try:
         yield
     finally:
         sys.stdout.flush()
         sys.stderr.flush()
+        for handler in handlers:
+            handler.setStream(streams[1])
         sys.stdout, sys.stderr = streams
         os.dup2(saved[0], 1)
         os.dup2(saved[1], 2)
@@ -242,6 +268,16 @@ def ray_output_to(log_path: Path) -> Iterator[None]:
             os.close(fd)
         progress.console = previous
         terminal.close()
+
+
+def import_ray():
+    """Ray, imported without its notebook advice (tqdm's "IProgress not found", Ray's "Missing
+    packages: ipywidgets"): the progress line replaces its bars and tables."""
+    logging.getLogger("ray.widgets.util").addFilter(lambda record: "ipywidgets" not in record.getMessage())
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="IProgress not found")
+        import ray
+    return ray
 
 
 def versions() -> dict[str, str | None]:

@@ -14,8 +14,8 @@ from ray import tune
 from tune_jobs.jobs.objective import Objective
 from tune_jobs.records.results import number, read_trials, write_trials
 from tune_jobs.space.spec import Spec
-from tune_jobs.sweep import progress
-from tune_jobs.sweep.budget import trained_by, used_by
+from tune_jobs.engine import progress
+from tune_jobs.engine.budget import trained_by, used_by
 
 
 class TrialsRecorder(tune.Callback):
@@ -118,7 +118,7 @@ class ProgressView(tune.Callback):
         interactive = progress.console.isatty()
         changed = counts.finished != self._last_finished
         if interactive and (changed or now - self._last_draw >= 1.0):
-            progress.console.write("\r\033[K" + line)
+            progress.console.write(progress.REDRAW + line)
         elif not interactive and changed:
             progress.console.write(line + "\n")
         else:
@@ -147,6 +147,17 @@ def _share_trained(trial) -> float:
     epochs = trial.config.get("epochs")
     epoch = (trial.last_result or {}).get("epoch", 0)
     return min(1.0, epoch / epochs) if epochs else 0.0
+
+
+class SilentReporter(tune.ProgressReporter):
+    """Ray Tune's own progress output, turned off: the progress line replaces it. (In a notebook
+    Ray's default reporter would clear the cell's output and draw an HTML table.)"""
+
+    def should_report(self, trials, done: bool = False) -> bool:
+        return False
+
+    def report(self, trials, done: bool, *sys_info) -> None:
+        pass
 
 
 class BudgetStopper(tune.Stopper):

@@ -12,10 +12,56 @@ from typing import TextIO
 
 from tune_jobs.jobs.objective import SEED_OBJECTIVE, Objective
 
-# Where the view is drawn. The runner points this at the real terminal while Ray's own
-# output goes to the run directory; callbacks look it up at call time, as they are pickled
-# into Ray's experiment state and unpickled on --resume.
-console: TextIO = sys.stdout
+# Where the view is drawn. The runner points this at the real terminal (or a notebook's cell)
+# while Ray's own output goes to the run directory; callbacks look it up at call time, as they
+# are pickled into Ray's experiment state and unpickled on --resume.
+console: TextIO | None = None  # None: outside a sweep, whatever sys.stdout is now
+REDRAW = "\r\033[K"  # a terminal's "back to the line's start, clear it": the line is redrawn in place
+
+
+def say(text: str) -> None:
+    """One line for the user, beside the progress line (not in Ray's log)."""
+    stream = console or sys.stdout
+    stream.write(text + "\n")
+    stream.flush()
+
+
+def in_notebook() -> bool:
+    """True inside a Jupyter kernel (IPython's ZMQ shell), where a cell shows rich output."""
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython else None
+    return shell is not None and "ZMQ" in type(shell).__name__
+
+
+class NotebookLine:
+    """The progress line in a notebook cell: one output updated in place (IPython's display ids)
+    instead of a new line per trial; other lines (the run directory, the refit) print as they are."""
+
+    def __init__(self) -> None:
+        self._handle = None
+
+    def isatty(self) -> bool:
+        return True  # redraw in place, as on a terminal
+
+    def write(self, text: str) -> None:
+        from IPython.display import display
+
+        if text.startswith(REDRAW):
+            content = {"text/plain": text[len(REDRAW):]}
+            if self._handle is None:
+                self._handle = display(content, raw=True, display_id=True)
+            else:
+                self._handle.update(content, raw=True)
+        elif text.strip():
+            display({"text/plain": text.rstrip("\n")}, raw=True)
+
+    def flush(self) -> None:
+        pass
+
+
+def live(terminal: TextIO) -> TextIO:
+    """Where this process shows progress: a notebook's cell, or ``terminal``."""
+    return NotebookLine() if in_notebook() else terminal
 
 
 @dataclass(frozen=True)
