@@ -106,7 +106,7 @@ sys.path.insert(0, {tests!r})
 import tune_jobs
 from test_api import build_blob_model, load_blobs
 tune_jobs.sweep(load_data=load_blobs, build_model=build_blob_model, workers=1, out={out!r},
-                space={{"units": [4, 8, 16, 32], "lr": [0.05], "epochs": [4], "batch_size": [8]}}, refit=False)
+                space={{"units": [4, 8, 16, 32], "lr": [0.05], "epochs": [2], "batch_size": [8]}}, refit=False)
 """
 
 

@@ -15,6 +15,7 @@ from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any, Sequence
 
+from tune_jobs.engine import tracking
 from tune_jobs.errors import BadInput
 from tune_jobs.jobs import DEFAULT_JOB, Data, DataOptions, Job, JobError, get_job, prepare
 from tune_jobs.jobs.user_file import is_file_ref
@@ -59,6 +60,8 @@ def parser(prog: str, job: str | None) -> argparse.ArgumentParser:
     p.add_argument("--scheduler", help="early stopping: none or asha (default: none)")
     p.add_argument("--optuna-storage", metavar="URL", help="database URL of the Optuna study "
                    "(default: optuna.journal in the run directory)")
+    p.add_argument("--mlflow", metavar="TRACKING_URI", help="also track the sweep in MLflow: one run per trial, "
+                   "nested under one run per sweep (pip install 'tune-jobs[mlflow]')")
     p.add_argument("--resume", metavar="RUN_DIR", help="finish an interrupted sweep; other options come from it")
     p.add_argument("--smoke", action="store_true", help="a run of about a minute on a small subset")
     return p
@@ -111,6 +114,7 @@ def prepare_run(job_ref: str | Job | None, given: dict[str, Any], resume: str | 
             spec = spec.with_epochs(settings.epochs)
         get_searcher(settings.searcher).check(spec)
         check_out(settings.out)
+    tracking.check_installed(settings.mlflow)
     job, data = job_data(job, settings, spec)
     return settings, spec, job, data, run_dir
 

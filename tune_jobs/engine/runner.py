@@ -26,7 +26,7 @@ from tune_jobs.searchers import SearchRequest, get_searcher
 from tune_jobs.searchers.schedulers import make_scheduler, min_epochs
 from tune_jobs.settings import RunSettings
 from tune_jobs.space.spec import Spec
-from tune_jobs.engine import progress
+from tune_jobs.engine import progress, tracking
 from tune_jobs.engine.budget import trials_within, used_by
 
 EXIT_OK, EXIT_TRIALS_FAILED, EXIT_INTERRUPTED = 0, 1, 130
@@ -41,6 +41,9 @@ def run_sweep(settings: RunSettings, spec: Spec, job: Job, data: Data, run_dir: 
     import ray
 
     started = time.monotonic()
+    parent_run = None
+    if settings.mlflow:  # before Ray: a tracking server that does not answer is the user's to fix
+        parent_run = tracking.start(settings.mlflow, run_dir, job.name, settings.to_json(), resume)
     with ray_output_to(run_dir / rundir.DRIVER_LOG):
         started_ray = start_ray(settings.address, run_dir / rundir.DRIVER_LOG)
         try:
@@ -55,7 +58,7 @@ def run_sweep(settings: RunSettings, spec: Spec, job: Job, data: Data, run_dir: 
                 f"{settings.searcher} search, {describe_size(settings, plan.total)}, "
                 f"{settings.workers} at a time ({cpus:g} CPU{gpu_note(settings)} each), "
                 f"job {job.name}, {len(data.y_train)} training samples\n")
-            tuner = make_tuner(settings, spec, job, plan, data_ref, cpus, run_dir, resume, trainable)
+            tuner = make_tuner(settings, spec, job, plan, data_ref, cpus, run_dir, resume, trainable, parent_run)
             tuner.fit()
             rows = read_trials(run_dir / rundir.TRIALS)
             spent = settings.budget is not None and used_by(rows, settings.cv) >= settings.budget
@@ -81,13 +84,15 @@ def run_sweep(settings: RunSettings, spec: Spec, job: Job, data: Data, run_dir: 
     rundir.write_json(run_dir / rundir.SUMMARY, summary)
     if settings.searcher != "optuna":  # the optuna searcher keeps its own study as it goes
         write_study(run_dir, spec, objective, rows)
+    if settings.mlflow:
+        tracking.finish(run_dir, summary)
     if not finished:
         return EXIT_INTERRUPTED
     return EXIT_TRIALS_FAILED if summary["n_failed"] or summary["refit_error"] else EXIT_OK
 
 
 def make_tuner(settings: RunSettings, spec: Spec, job: Job, plan, data_ref, cpus: float, run_dir: Path,
-               resume: bool, trainable: Callable | None):
+               resume: bool, trainable: Callable | None, parent_run: str | None = None):
     from ray import tune
 
     from tune_jobs.engine.callbacks import BudgetStopper, ProgressView, SilentReporter, TrialsRecorder
@@ -119,7 +124,8 @@ def make_tuner(settings: RunSettings, spec: Spec, job: Job, plan, data_ref, cpus
             progress_reporter=SilentReporter() if progress.in_notebook() else None,
             callbacks=[TrialsRecorder(run_dir / rundir.TRIALS, spec, job.objective, budget=settings.budget,
                                       cv=settings.cv),
-                       ProgressView(plan.total, job.objective, budget=settings.budget, cv=settings.cv)],
+                       ProgressView(plan.total, job.objective, budget=settings.budget, cv=settings.cv),
+                       *([tracking.trial_callback(settings.mlflow, job.name, parent_run)] if parent_run else [])],
             # Ray Tune cannot tell a dead node from a trial that raised: both are retried, from the start.
             failure_config=tune.FailureConfig(max_failures=0 if settings.fail_fast else settings.max_failures,
                                             fail_fast=settings.fail_fast),

@@ -1,0 +1,124 @@
+"""The drop-in against what it replaces: tune_jobs.sklearn.GridSearchCV + its KerasClassifier against
+scikit-learn's GridSearchCV + scikeras' KerasClassifier, on the same grid, folds, epochs and n_jobs.
+
+    python benchmarks/dropin_vs_gridsearchcv.py --pairs 2 --out benchmarks/results/dropin
+
+Each side runs as a whole process (imports, Ray's start, the search; no refit), the two sides
+alternating, so that a noisy machine hurts both alike; it prints each time and the ratios, and
+writes them with both sides' per-candidate scores to ``--out``. The grid: 8 configurations of the
+seed's (activation relu/swish x batch_norm 1/0 x lr 0.001/0.01; dropout 0.2, Adam, batch 512),
+the seed's model (with keras.layers.Identity() for its '' placeholder), 12,000 training images,
+StratifiedKFold(3) as cv=3 makes it, 3 epochs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+STARTED = time.monotonic()
+
+
+def create_model(_optimizer, _lr, _batch_norm, _activation, _dropout):
+    import keras
+
+    model = keras.models.Sequential([
+        keras.Input((28, 28)),
+        keras.layers.Flatten(),
+        keras.layers.BatchNormalization() if _batch_norm else keras.layers.Identity(),
+        keras.layers.Dropout(_dropout),
+        keras.layers.Dense(128, activation=_activation),
+        keras.layers.Dense(10, activation="softmax"),
+    ])
+    model.compile(optimizer=_optimizer(learning_rate=_lr), loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy"])
+    return model
+
+
+def scikeras_model(optimizer, lr, batch_norm, activation, dropout):
+    """scikeras drops parameters that start with '_': the same function under its model__ names."""
+    return create_model(optimizer, lr, batch_norm, activation, dropout)
+
+
+def grid(epochs: int) -> dict:
+    import keras
+
+    return {"_activation": ["relu", "swish"], "_batch_norm": [1, 0], "_dropout": [0.2], "_lr": [0.001, 0.01],
+            "_optimizer": [keras.optimizers.Adam], "batch_size": [512], "epochs": [epochs]}
+
+
+def run_side(side: str, samples: int, epochs: int, n_jobs: int, out: Path) -> None:
+    """One side, in this process: the search, then its scores and times as JSON."""
+    from tune_jobs.jobs.fashion_data import load_fashion_mnist
+
+    data = load_fashion_mnist()
+    x, y = data.x_train[:samples], data.y_train[:samples]
+    param_grid = grid(epochs)
+    search_started = time.monotonic()
+    if side == "tune-jobs":
+        from tune_jobs.sklearn import GridSearchCV, KerasClassifier
+
+        search = GridSearchCV(KerasClassifier(build_fn=create_model), param_grid, cv=3, n_jobs=n_jobs, refit=False,
+                              out=tempfile.mkdtemp(prefix="dropin-runs-")).fit(x, y)  # its run dirs: not results
+        params = search.cv_results_["params"]
+    else:
+        from scikeras.wrappers import KerasClassifier
+        from sklearn.model_selection import GridSearchCV
+
+        renamed = {(f"model__{k[1:]}" if k.startswith("_") else k): v for k, v in param_grid.items()}
+        first = {k: v[0] for k, v in renamed.items()}
+        search = GridSearchCV(KerasClassifier(model=scikeras_model, verbose=0, random_state=0, **first), renamed,
+                              cv=3, n_jobs=n_jobs, refit=False).fit(x, y)
+        params = [{(f"_{k[7:]}" if k.startswith("model__") else k): v for k, v in p.items()}
+                  for p in search.cv_results_["params"]]
+    scores = {json.dumps({k: getattr(v, "__name__", v) for k, v in sorted(p.items())}): float(s)
+              for p, s in zip(params, search.cv_results_["mean_test_score"])}
+    print(json.dumps({"side": side, "search_s": time.monotonic() - search_started,
+                      "process_s": time.monotonic() - STARTED, "scores": scores}))
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--pairs", type=int, default=2)
+    p.add_argument("--samples", type=int, default=12_000)
+    p.add_argument("--epochs", type=int, default=3)
+    p.add_argument("--n-jobs", type=int, default=2)
+    p.add_argument("--out", default="benchmarks/results/dropin")
+    p.add_argument("--side", help=argparse.SUPPRESS)
+    args = p.parse_args()
+    out = Path(args.out).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    if args.side:
+        return run_side(args.side, args.samples, args.epochs, args.n_jobs, out)
+    runs = []
+    for pair in range(args.pairs):
+        for side in (("tune-jobs", "gridsearchcv") if pair % 2 == 0 else ("gridsearchcv", "tune-jobs")):
+            began = time.monotonic()
+            done = subprocess.run([sys.executable, __file__, "--side", side, "--samples", str(args.samples),
+                                   "--epochs", str(args.epochs), "--n-jobs", str(args.n_jobs), "--out", str(out)],
+                                  capture_output=True, text=True, check=True)
+            result = json.loads(done.stdout.strip().splitlines()[-1])
+            result.update(pair=pair, wall_s=time.monotonic() - began)
+            runs.append(result)
+            print(f"pair {pair}: {side:12s} whole process {result['wall_s']:6.1f} s (search {result['search_s']:.1f} s)",
+                  flush=True)
+    ratios = []
+    for pair in range(args.pairs):
+        ours, theirs = ([r for r in runs if r["pair"] == pair and r["side"] == s][0] for s in ("tune-jobs", "gridsearchcv"))
+        ratios.append(ours["wall_s"] / theirs["wall_s"])
+        print(f"pair {pair}: tune-jobs / GridSearchCV + scikeras = {ratios[-1]:.3f} (whole processes)")
+        worst = max(abs(ours["scores"][k] - theirs["scores"][k]) for k in theirs["scores"])
+        print(f"pair {pair}: largest difference of a candidate's mean CV accuracy: {worst:.4f}")
+    summary = {"command": " ".join(sys.argv), "when": time.strftime("%Y-%m-%d %H:%M:%S"), "samples": args.samples,
+               "epochs": args.epochs, "n_jobs": args.n_jobs, "runs": runs, "ratios": ratios}
+    (out / "dropin.json").write_text(json.dumps(summary, indent=2) + "\n")
+    print(f"ratios: {', '.join(f'{r:.3f}' for r in ratios)} (target: at most 0.8)")
+
+
+if __name__ == "__main__":
+    main()
