@@ -185,17 +185,19 @@ sys.exit(run_sweep(settings, spec, ANALYTIC, tiny_data(), run_dir, resume=resume
 """
 
 
-def test_an_interrupted_optuna_sweep_resumes_the_same_study(shared_ray, tmp_path, monkeypatch):
-    """Ctrl-C mid-sweep, then --resume: the study ends with exactly num_samples trials, none repeated."""
+@pytest.mark.parametrize("how", ["ctrl-c", "sighup"])
+def test_an_interrupted_optuna_sweep_resumes_the_same_study(how, shared_ray, tmp_path, monkeypatch):
+    """Ctrl-C (SIGINT to the process group) or a closed terminal (SIGHUP) mid-sweep, then --resume:
+    the study ends with exactly num_samples trials, none repeated."""
     ray_tmp = tempfile.mkdtemp(prefix="tj-", dir="/tmp")
     monkeypatch.setenv("RAY_TMPDIR", ray_tmp)  # their own Ray, not ours
     try:
-        interrupt_and_resume(tmp_path)
+        interrupt_and_resume(tmp_path, how)
     finally:
         shutil.rmtree(ray_tmp, ignore_errors=True)
 
 
-def interrupt_and_resume(tmp_path: Path) -> None:
+def interrupt_and_resume(tmp_path: Path, how: str) -> None:
     import os
     import signal
     import subprocess
@@ -215,7 +217,10 @@ def interrupt_and_resume(tmp_path: Path) -> None:
     while len(read_trials(run_dir / rundir.TRIALS)) < 3 and time.monotonic() < deadline:
         time.sleep(0.2)
     time.sleep(1.5)
-    os.killpg(driver.pid, signal.SIGINT)
+    if how == "ctrl-c":
+        os.killpg(driver.pid, signal.SIGINT)
+    else:
+        os.kill(driver.pid, signal.SIGHUP)
     assert driver.wait(timeout=60) == 130
     before = read_trials(run_dir / rundir.TRIALS)
     assert 3 <= len(before) < 10

@@ -99,10 +99,11 @@ def test_eight_workers_on_this_machine(real_data_dir, ray_tmpdir, write_space, t
     assert summary["test_score"] is None
 
 
-@pytest.mark.parametrize("how", ["ctrl-c", "kill"])
+@pytest.mark.parametrize("how", ["ctrl-c", "sigterm", "kill"])
 def test_an_interrupted_sweep_resumes_without_repeats(how, real_data_dir, ray_tmpdir, write_space, tmp_path,
                                                      monkeypatch):
-    """Ctrl-C (SIGINT to the terminal's process group) or SIGKILL of the driver and its Ray."""
+    """Ctrl-C (SIGINT to the terminal's process group), SIGTERM to the driver (timeout, Kubernetes,
+    a batch system's end of job) or SIGKILL of the driver and its Ray."""
     text = "grid:\n  activation: [relu, swish, selu]\n  lr: [0.001, 0.01]\n  batch_size: [256]\n  epochs: [2]\n"
     space = write_space(text)
     out = tmp_path / "runs"
@@ -113,7 +114,10 @@ def test_an_interrupted_sweep_resumes_without_repeats(how, real_data_dir, ray_tm
     try:
         wait_for_rows(out, at_least=2, timeout=240)
         time.sleep(1.5)  # Ray snapshots its experiment state every second (TUNE_GLOBAL_CHECKPOINT_S)
-        os.killpg(driver.pid, signal.SIGINT if how == "ctrl-c" else signal.SIGKILL)
+        if how == "sigterm":
+            os.kill(driver.pid, signal.SIGTERM)
+        else:
+            os.killpg(driver.pid, signal.SIGINT if how == "ctrl-c" else signal.SIGKILL)
         code = driver.wait(timeout=120)
     finally:
         if driver.poll() is None:
@@ -123,7 +127,7 @@ def test_an_interrupted_sweep_resumes_without_repeats(how, real_data_dir, ray_tm
     [run_dir] = list(out.iterdir())
     before = {row["trial_id"]: row for row in read_csv(run_dir / "trials.csv")}
     assert 2 <= len(before) < 6 and all(row["status"] == "ok" for row in before.values())
-    if how == "ctrl-c":
+    if how != "kill":
         assert code == 130 and leftovers == 0  # a clean stop, with Ray shut down
         assert not json.loads((run_dir / "summary.json").read_text())["finished"]
 

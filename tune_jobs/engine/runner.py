@@ -44,7 +44,7 @@ def run_sweep(settings: RunSettings, spec: Spec, job: Job, data: Data, run_dir: 
     parent_run = None
     if settings.mlflow:  # before Ray: a tracking server that does not answer is the user's to fix
         parent_run = tracking.start(settings.mlflow, run_dir, job.name, settings.to_json(), resume)
-    with ray_output_to(run_dir / rundir.DRIVER_LOG):
+    with ray_output_to(run_dir / rundir.DRIVER_LOG), stop_signals_as_ctrl_c():
         started_ray = start_ray(settings.address, run_dir / rundir.DRIVER_LOG)
         try:
             data_ref = ray.put(data.arrays())
@@ -237,6 +237,31 @@ def refit(job: Job, config: dict[str, Any], data_ref, seed: int, n_train: int) -
     except Exception as exc:  # a Ray task error wraps whatever the refit raised
         progress.console.write(f"the refit failed: {exc}\n")
         return {"refit_error": str(exc).strip().splitlines()[-1][:500]}
+
+
+STOP_SIGNALS = ("SIGTERM", "SIGHUP")  # what timeout, Slurm, Kubernetes, systemd send; a closed terminal
+
+
+@contextmanager
+def stop_signals_as_ctrl_c() -> Iterator[None]:
+    """SIGTERM and SIGHUP end the sweep as Ctrl-C does: during the trials Ray Tune saves its state
+    one last time and returns; before or after them, KeyboardInterrupt. Either way the run resumes
+    with --resume. (Ray Tune itself catches only SIGINT.)"""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signal handlers can only be set from the main thread
+        return
+    numbers = [getattr(signal, name) for name in STOP_SIGNALS if hasattr(signal, name)]
+    previous = {number: signal.getsignal(number) for number in numbers}
+    for number in numbers:
+        signal.signal(number, lambda *_: signal.raise_signal(signal.SIGINT))
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 @contextmanager
