@@ -102,9 +102,11 @@ def test_the_optuna_study_persists_every_trial(shared_ray, tmp_path):
     storage = JournalStorage(JournalFileBackend(str(run_dir / "optuna.journal")))
     study = optuna.load_study(study_name="analytic", storage=storage)
     complete = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
-    assert len(complete) == 12
-    by_params = sorted(round(t.value, 6) for t in complete)
-    assert by_params == sorted(round(final_score(c), 6) for c in configs(rows))
+    # Every trained trial, and every repeat answered from the records, is a complete trial of the study.
+    answered = rundir.count_lines(run_dir / rundir.ANSWERS)
+    assert len(complete) == 12 + answered
+    values = {round(t.value, 6) for t in complete}
+    assert values == {round(final_score(c), 6) for c in configs(rows)}
 
 
 @pytest.mark.parametrize("options, message", [
@@ -165,9 +167,13 @@ def test_optuna_study_in_a_database_url(shared_ray, tmp_path):
     import optuna
 
     url = f"sqlite:///{tmp_path / 'studies.db'}"
-    _, rows, summary, _ = sweep(tmp_path, "optuna", workers=2, num_samples=6, optuna_storage=url)
+    _, rows, summary, run_dir = sweep(tmp_path, "optuna", workers=2, num_samples=6, optuna_storage=url)
     assert len(rows) == 6 and summary["finished"]
-    assert len(optuna.load_study(study_name="analytic", storage=url).trials) == 6
+    study = optuna.load_study(study_name="analytic", storage=url)
+    # the trained trials and the repeats answered from the records (a repeat of a running
+    # configuration, which has no result yet, is marked failed in the study)
+    assert len(study.trials) >= 6 + rundir.count_lines(run_dir / rundir.ANSWERS)
+    assert sum(t.state == optuna.trial.TrialState.COMPLETE for t in study.trials) == 6 + summary["n_answered_from_records"]
 
 
 RESUMABLE = """
@@ -241,7 +247,9 @@ def test_a_budget_ends_every_searcher_at_exactly_that_compute(searcher, schedule
     budget = 300  # less than the grid's 36 x 9 x 3 = 972
     code, rows, summary, _ = sweep(tmp_path, searcher, workers=2, scheduler=scheduler, budget=budget)
     assert code == 0 and summary["finished"] and summary["budget"] == budget
-    assert summary["epochs_total"] == budget == sum(int(r["epochs"]) for r in rows) * 3
+    assert summary["epochs_total"] == sum(int(r["epochs"]) for r in rows) * 3
+    # All the budget, unless every one of the 36 configurations was tried first (ASHA's short trials)
+    assert summary["epochs_total"] == budget or (summary["epochs_total"] < budget and len(rows) == 36)
     assert all(r["status"] in ("ok", "stopped") for r in rows)
     assert any(r["status"] == "stopped" for r in rows)  # 300 is not a whole number of 27-epoch trials
     assert all(float(r["elapsed_s"]) >= 0 for r in rows)
@@ -255,3 +263,62 @@ def test_a_shared_storage_holds_tunes_experiment_and_the_run_directory_the_table
     assert code == 0 and len(rows) == 4
     assert any((shared / run_dir.name).glob("experiment_state-*.json"))
     assert not (run_dir / rundir.TUNE_DIR).exists()
+
+
+SMALL = parse_spec("name: small\ngrid:\n  activation: [relu, swish]\n  lr: [0.001, 0.01]\n  epochs: [3]\n",
+                   Path("small.yaml"))
+
+
+@pytest.mark.parametrize("scheduler", ["none", "asha"])
+@pytest.mark.parametrize("searcher", ["random", "optuna"])
+def test_no_configuration_is_trained_twice_and_a_finite_space_ends_early(searcher, scheduler, shared_ray, tmp_path):
+    """10 trials asked of a 4-configuration space: each configuration trained once, then the sweep ends."""
+    settings = RunSettings(space="small.yaml", job=ANALYTIC.source, searcher=searcher, scheduler=scheduler,
+                           num_samples=10, workers=2, refit=False, out=str(tmp_path))
+    run_dir = rundir.new_run_dir(tmp_path, searcher)
+    assert run_sweep(settings, SMALL, ANALYTIC, DATA, run_dir, trainable=analytic_trainable) == 0
+    rows = read_trials(run_dir / rundir.TRIALS)
+    trained = [(r["activation"], r["lr"]) for r in rows]
+    assert len(trained) == len(set(trained)) == 4
+    summary = json.loads((run_dir / rundir.SUMMARY).read_text())
+    assert summary["finished"] and summary["n_trials"] == 4 and summary["n_planned"] == 10
+    assert summary["n_answered_from_records"] == rundir.count_lines(run_dir / rundir.ANSWERS)
+
+
+class Stubborn:
+    """A sampler that always suggests the same configuration (what TPE does near convergence)."""
+
+    def __init__(self):
+        self.told, self.queue = [], []
+
+    def suggest(self, trial_id):
+        return self.queue.pop(0) if self.queue else {"activation": "relu", "lr": 0.001}
+
+    def enqueue(self, config):
+        self.queue.append(config)
+
+    def on_trial_complete(self, trial_id, result=None, error=False):
+        self.told.append((trial_id, result, error))
+
+    def on_trial_result(self, trial_id, result):
+        pass
+
+
+def test_a_repeat_is_answered_from_the_records_then_an_untried_configuration_takes_its_place(tmp_path):
+    from tune_jobs.searchers.no_repeats import RETRIES, NoRepeats
+
+    inner = Stubborn()
+    searcher = NoRepeats(inner, SMALL, "cv_accuracy", "max", tmp_path, seed=0)
+    first = searcher.suggest("t1")
+    assert first == {"activation": "relu", "lr": 0.001}
+    searcher.on_trial_complete("t1", {"cv_accuracy": 0.7, "epoch": 3})
+    second = searcher.suggest("t2")
+    assert second != first and second in [{k: c[k] for k in ("activation", "lr")} for c in SMALL.configurations()]
+    answered = [t for t in inner.told if t[0].startswith("t2")]
+    assert len(answered) == RETRIES and all(r == {"cv_accuracy": 0.7, "epoch": 3} for _, r, _ in answered)
+    assert rundir.count_lines(tmp_path / rundir.ANSWERS) == RETRIES
+    searcher.on_trial_complete("t2", {"cv_accuracy": 0.8, "epoch": 3})
+    for trial in ("t3", "t4"):
+        config = searcher.suggest(trial)
+        searcher.on_trial_complete(trial, {"cv_accuracy": 0.5, "epoch": 3})
+    assert searcher.suggest("t5") == "FINISHED"  # every configuration tried

@@ -62,7 +62,11 @@ def run_sweep(settings: RunSettings, spec: Spec, job: Job, data: Data, run_dir: 
             tuner.fit()
             rows = read_trials(run_dir / rundir.TRIALS)
             spent = settings.budget is not None and used_by(rows, settings.cv) >= settings.budget
-            finished = len(rows) >= plan.total or spent
+            exhausted = every_configuration_tried(spec, rows)
+            if exhausted and len(rows) < plan.total:
+                progress.console.write(f"every one of the space's {len(rows)} configurations was tried: "
+                                       f"the sweep ended early\n")
+            finished = len(rows) >= plan.total or spent or exhausted
             best = best_row(rows, objective)
             outcome = {"finished": finished, "best_config": config_of(best, spec) if best else None,
                        **summarize(rows, settings.cv, spec, objective), "test_score": None, "refit_error": None}
@@ -76,7 +80,7 @@ def run_sweep(settings: RunSettings, spec: Spec, job: Job, data: Data, run_dir: 
         "name": spec.name, "job": settings.job, "objective": objective.to_json(),
         "searcher": settings.searcher, "scheduler": settings.scheduler, "space": str(spec.path),
         **outcome, "noise_variance": data.noise_variance, "data_source": data.source,
-        "n_planned": plan.total, "budget": settings.budget, "max_epochs": spec.max_epochs,
+        "n_planned": plan.total, "n_answered_from_records": rundir.count_lines(run_dir / rundir.ANSWERS), "budget": settings.budget, "max_epochs": spec.max_epochs,
         "wall_s": round(wall_s, 1), "workers": settings.workers, "cpus_per_trial": cpus,
         "cv": settings.cv, "seed": settings.seed, "search_seed": settings.searcher_seed,
         "n_train": int(len(data.y_train)), "n_test": int(len(data.y_test)), "versions": versions(),
@@ -89,6 +93,15 @@ def run_sweep(settings: RunSettings, spec: Spec, job: Job, data: Data, run_dir: 
     if not finished:
         return EXIT_INTERRUPTED
     return EXIT_TRIALS_FAILED if summary["n_failed"] or summary["refit_error"] else EXIT_OK
+
+
+def every_configuration_tried(spec: Spec, rows) -> bool:
+    """A finite space whose every configuration has a trial that ended: nothing is left to try."""
+    configs = spec.configurations()
+    if configs is None:
+        return False
+    ended = {tuple(config_of(r, spec).get(n) for n in spec.params) for r in rows if r["status"] != "failed"}
+    return len(ended) >= len(configs)
 
 
 def make_tuner(settings: RunSettings, spec: Spec, job: Job, plan, data_ref, cpus: float, run_dir: Path,

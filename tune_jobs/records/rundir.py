@@ -22,6 +22,7 @@ SUMMARY = "summary.json"
 DRIVER_LOG = "driver.log"  # what Ray prints in the driver process
 TUNE_DIR = "tune"  # Ray Tune's experiment: its state for resuming, one folder per trial
 OPTUNA_JOURNAL = "optuna.journal"  # the run's trials as an Optuna study (optuna-dashboard opens it)
+ANSWERS = "answers.jsonl"  # a searcher's repeats answered from the records (searchers/no_repeats.py)
 JOB = "job.pkl"  # a job made of Python functions (the API's), pickled by value so that resume finds it
 
 
@@ -77,6 +78,10 @@ def write_csv(path: Path, rows: Iterable[Mapping[str, Any]], columns: list[str])
     writer.writeheader()
     writer.writerows(rows)
     write_text(path, buffer.getvalue())
+
+
+def count_lines(path: Path) -> int:
+    return sum(1 for _ in path.open()) if path.is_file() else 0
 
 
 def read_csv(path: Path) -> list[dict[str, str]]:

@@ -32,6 +32,8 @@ def plan(request: SearchRequest) -> SearchPlan:
     import optuna
     from ray.tune.search.optuna import OptunaSearch
 
+    from tune_jobs.searchers.no_repeats import NoRepeats
+
     spec = request.spec
     n = request.num_samples or DEFAULT_NUM_SAMPLES
     searcher = OptunaSearch(
@@ -40,8 +42,9 @@ def plan(request: SearchRequest) -> SearchPlan:
         sampler=optuna.samplers.TPESampler(seed=request.seed),
         study_name=spec.name, storage=storage(request),
     )
-    return SearchPlan(param_space=spec.fixed, total=n,
-                      search_alg=searcher, num_samples=n)  # TuneConfig's max_concurrent_trials limits it
+    objective = request.objective
+    return SearchPlan(param_space=spec.fixed, total=n, num_samples=n,  # TuneConfig's max_concurrent_trials limits it
+                      search_alg=NoRepeats(searcher, spec, objective.key, objective.mode, request.run_dir, request.seed))
 
 
 def define_by_run(trial, spec: Spec) -> dict[str, Any]:

@@ -1,7 +1,8 @@
-"""Seeded random sampling of the space (Ray's BasicVariantGenerator); a grid's values are choices.
+"""Seeded random sampling of the space; a grid's values are choices.
 
-Per-layer parameters are sampled for every possible layer and the unused ones ignored (by the
-model and in ``trials.csv``): the same distribution as sampling them conditionally, and seeded.
+Per-layer parameters are drawn only for the layers a configuration has. Wrapped in
+``NoRepeats``: a configuration already trained in the run is answered from its records and
+another drawn, so that a small space is sampled without repeats and ends when exhausted.
 """
 
 from __future__ import annotations
@@ -16,12 +17,12 @@ def check(spec) -> None:
 
 
 def plan(request: SearchRequest) -> SearchPlan:
-    from ray.tune.search.basic_variant import BasicVariantGenerator
-
-    from tune_jobs.space.domains import ray_domain
+    from tune_jobs.searchers.no_repeats import NoRepeats
+    from tune_jobs.searchers.random_sampler import RandomSampler
 
     spec = request.spec
     n = request.num_samples or DEFAULT_NUM_SAMPLES
-    space = {name: ray_domain(domain) for name, domain in {**spec.params, **spec.layer_params}.items()}
-    return SearchPlan(param_space={**spec.fixed, **space}, total=n,
-                      search_alg=BasicVariantGenerator(random_state=request.seed), num_samples=n)
+    objective = request.objective
+    sampler = RandomSampler(spec, request.seed, objective.key, objective.mode)
+    return SearchPlan(param_space=spec.fixed, total=n, num_samples=n,
+                      search_alg=NoRepeats(sampler, spec, objective.key, objective.mode, request.run_dir, request.seed))

@@ -9,6 +9,7 @@ directory exists, and reported as a SpecError naming the file, the field and the
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from dataclasses import dataclass, field, replace
@@ -130,6 +131,17 @@ class Spec:
         if problem:
             raise SpecError(f"--epochs: {epochs!r} {problem}")
         return replace(self, params={**self.params, "epochs": Choice((epochs,))})
+
+    def configurations(self) -> list[dict[str, Any]] | None:
+        """Every configuration of a space of lists and integer ranges, in a fixed order; None for
+        one with continuous ranges or per-layer parameters (it cannot be exhausted)."""
+        if self.per_layer or not all(isinstance(d, (Choice, IntRange)) for d in self.params.values()):
+            return None
+        values = {name: (d.values if isinstance(d, Choice) else range(d.low, d.high + 1))
+                  for name, d in self.params.items()}
+        if math.prod(len(v) for v in values.values()) > 1_000_000:
+            return None
+        return [dict(zip(values, combo)) for combo in itertools.product(*values.values())]
 
     def first_config(self) -> dict[str, Any]:
         """One configuration of the space (each domain's first or lowest value): what a user's job
