@@ -238,7 +238,8 @@ def interrupt_and_resume(tmp_path: Path, how: str) -> None:
     assert after[: len(before)] == before  # kept as they were, in their order
     study = optuna.load_study(study_name="analytic", storage=JournalStorage(JournalFileBackend(str(run_dir / "optuna.journal"))))
     complete = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
-    assert len(complete) == 10
+    assert len(complete) == 10 + rundir.count_lines(run_dir / rundir.ANSWERS)  # trained, or answered
+    assert len({tuple(sorted(r.items())) for r in configs(after)}) == 10  # none trained twice, resume too
 
 
 @pytest.mark.parametrize("searcher,scheduler", [("grid", "none"), ("random", "none"), ("optuna", "asha")])

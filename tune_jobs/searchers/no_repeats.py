@@ -95,7 +95,8 @@ class NoRepeats(Searcher):
         inner.write_bytes(state["inner"])
         self.inner.restore(str(inner))
         inner.unlink()
-        self._known, self._live = state["known"], {}  # trials live at the interruption start afresh
+        # Trials live at the interruption run again under their ids: their results still reach the sampler.
+        self._known, self._live = state["known"], state["live"]
         self._rng.bit_generator.state = state["rng"]
 
     # --- helpers ---
