@@ -44,55 +44,67 @@ def run_sweep(settings: RunSettings, spec: Spec, job: Job, data: Data, run_dir: 
     parent_run = None
     if settings.mlflow:  # before Ray: a tracking server that does not answer is the user's to fix
         parent_run = tracking.start(settings.mlflow, run_dir, job.name, settings.to_json(), resume)
-    with ray_output_to(run_dir / rundir.DRIVER_LOG), stop_signals_as_ctrl_c():
+    with ray_output_to(run_dir / rundir.DRIVER_LOG):
         started_ray = start_ray(settings.address, run_dir / rundir.DRIVER_LOG)
         try:
-            data_ref = ray.put(data.arrays())
-            objective = job.objective
-            request = SearchRequest(spec=spec, objective=objective, seed=settings.searcher_seed, workers=settings.workers,
-                                    run_dir=run_dir, num_samples=num_samples(settings, spec),
-                                    optuna_storage=settings.optuna_storage)
-            plan = get_searcher(settings.searcher).plan(request)
-            cpus = cpus_per_trial(settings.workers)
-            progress.console.write(
-                f"{settings.searcher} search, {describe_size(settings, plan.total)}, "
-                f"{settings.workers} at a time ({cpus:g} CPU{gpu_note(settings)} each), "
-                f"job {job.name}, {len(data.y_train)} training samples\n")
-            tuner = make_tuner(settings, spec, job, plan, data_ref, cpus, run_dir, resume, trainable, parent_run)
-            tuner.fit()
-            rows = read_trials(run_dir / rundir.TRIALS)
-            spent = settings.budget is not None and used_by(rows, settings.cv) >= settings.budget
-            exhausted = every_configuration_tried(spec, rows)
-            if exhausted and len(rows) < plan.total:
-                progress.console.write(f"every one of the space's {len(rows)} configurations was tried: "
-                                       f"the sweep ended early\n")
-            finished = len(rows) >= plan.total or spent or exhausted
-            best = best_row(rows, objective)
-            outcome = {"finished": finished, "best_config": config_of(best, spec) if best else None,
-                       **summarize(rows, settings.cv, spec, objective), "test_score": None, "refit_error": None}
-            if finished and settings.refit and best:
-                outcome.update(refit(job, outcome["best_config"], data_ref, settings.seed, len(data.y_train)))
+            with stop_signals_as_ctrl_c():  # after ray.init, which sets its own SIGTERM handler
+                plan, cpus, outcome = search_and_refit(settings, spec, job, data, run_dir, resume, trainable,
+                                                       parent_run)
         finally:
             if started_ray:
                 ray.shutdown()
     wall_s = time.monotonic() - started + _previous_wall_s(run_dir, resume)
     summary = {
-        "name": spec.name, "job": settings.job, "objective": objective.to_json(),
+        "name": spec.name, "job": settings.job, "objective": job.objective.to_json(),
         "searcher": settings.searcher, "scheduler": settings.scheduler, "space": str(spec.path),
         **outcome, "noise_variance": data.noise_variance, "data_source": data.source,
-        "n_planned": plan.total, "n_answered_from_records": rundir.count_lines(run_dir / rundir.ANSWERS), "budget": settings.budget, "max_epochs": spec.max_epochs,
+        "n_planned": plan.total, "n_answered_from_records": rundir.count_lines(run_dir / rundir.ANSWERS),
+        "budget": settings.budget, "max_epochs": spec.max_epochs,
         "wall_s": round(wall_s, 1), "workers": settings.workers, "cpus_per_trial": cpus,
         "cv": settings.cv, "seed": settings.seed, "search_seed": settings.searcher_seed,
         "n_train": int(len(data.y_train)), "n_test": int(len(data.y_test)), "versions": versions(),
     }
     rundir.write_json(run_dir / rundir.SUMMARY, summary)
     if settings.searcher != "optuna":  # the optuna searcher keeps its own study as it goes
-        write_study(run_dir, spec, objective, rows)
+        write_study(run_dir, spec, job.objective, read_trials(run_dir / rundir.TRIALS))
     if settings.mlflow:
         tracking.finish(run_dir, summary)
-    if not finished:
+    if not outcome["finished"]:
         return EXIT_INTERRUPTED
     return EXIT_TRIALS_FAILED if summary["n_failed"] or summary["refit_error"] else EXIT_OK
+
+
+def search_and_refit(settings: RunSettings, spec: Spec, job: Job, data: Data, run_dir: Path, resume: bool,
+                     trainable: Callable | None, parent_run: str | None):
+    """The trials on the Ray this process is connected to, then the refit: (plan, CPUs per trial, outcome)."""
+    import ray
+
+    data_ref = ray.put(data.arrays())
+    objective = job.objective
+    request = SearchRequest(spec=spec, objective=objective, seed=settings.searcher_seed, workers=settings.workers,
+                            run_dir=run_dir, num_samples=num_samples(settings, spec),
+                            optuna_storage=settings.optuna_storage)
+    plan = get_searcher(settings.searcher).plan(request)
+    cpus = cpus_per_trial(settings.workers)
+    progress.console.write(
+        f"{settings.searcher} search, {describe_size(settings, plan.total)}, "
+        f"{settings.workers} at a time ({cpus:g} CPU{gpu_note(settings)} each), "
+        f"job {job.name}, {len(data.y_train)} training samples\n")
+    tuner = make_tuner(settings, spec, job, plan, data_ref, cpus, run_dir, resume, trainable, parent_run)
+    tuner.fit()
+    rows = read_trials(run_dir / rundir.TRIALS)
+    spent = settings.budget is not None and used_by(rows, settings.cv) >= settings.budget
+    exhausted = every_configuration_tried(spec, rows)
+    if exhausted and len(rows) < plan.total:
+        progress.console.write(f"every one of the space's {len(rows)} configurations was tried: "
+                               f"the sweep ended early\n")
+    finished = len(rows) >= plan.total or spent or exhausted
+    best = best_row(rows, objective)
+    outcome = {"finished": finished, "best_config": config_of(best, spec) if best else None,
+               **summarize(rows, settings.cv, spec, objective), "test_score": None, "refit_error": None}
+    if finished and settings.refit and best:
+        outcome.update(refit(job, outcome["best_config"], data_ref, settings.seed, len(data.y_train)))
+    return plan, cpus, outcome
 
 
 def every_configuration_tried(spec: Spec, rows) -> bool:
@@ -274,7 +286,7 @@ def stop_signals_as_ctrl_c() -> Iterator[None]:
         yield
     finally:
         for number, handler in previous.items():
-            signal.signal(number, handler)
+            signal.signal(number, signal.SIG_DFL if handler is None else handler)  # None: set outside Python
 
 
 @contextmanager

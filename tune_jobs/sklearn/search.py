@@ -35,7 +35,7 @@ class _TuneSearch:
 
     def _fit_as_trials(self, x, y, fit_params: Mapping[str, Any], codec: Codec, space: dict,
                        searcher: str, num_samples: int | None, scheduler: str, search_seed: int | None):
-        from sklearn.base import clone, is_classifier
+        from sklearn.base import is_classifier
         from sklearn.metrics import check_scoring
 
         from tune_jobs import api, cli
