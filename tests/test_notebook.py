@@ -3,7 +3,6 @@ subset: no error, no Ray log lines in the cells, a short live progress display, 
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,7 @@ from tune_jobs.records import rundir
 from tune_jobs.engine.runner import run_sweep, trial_resources
 from tune_jobs.settings import RunSettings
 from tune_jobs.space.spec import SpecError, parse_spec
-from tune_jobs.testing import ANALYTIC, resources_trainable, tiny_data
+from tune_jobs.testing import ANALYTIC, analytic_trainable, resources_trainable, tiny_data
 
 SPACE = "name: gpu\ngrid:\n  lr: [0.001, 0.002, 0.01, 0.1]\n  epochs: [1]\n  epoch_s: [1.0]\n"
 
@@ -52,3 +53,57 @@ def test_trials_share_a_gpu_by_fraction(tmp_path):
     # two half-GPU trials at a time: 4 one-second trials end in about 2 s of trials, not 4
     ends = sorted(float(r["elapsed_s"]) for r in rundir.read_csv(run_dir / rundir.TRIALS))
     assert ends[1] - ends[0] < 0.9 and ends[3] - ends[2] < 0.9
+
+
+LOOPBACK = ("127.0.0.1", "::1", "::ffff:127.0.0.1")
+
+
+def test_a_local_sweep_listens_on_loopback_only_and_keeps_its_token_private(ray_tmpdir, tmp_path, monkeypatch):
+    """Every listening socket of this process and the Ray it starts, sampled through a running sweep."""
+    import threading
+
+    import psutil
+
+    monkeypatch.setenv("HOME", str(tmp_path))  # Ray writes a new local cluster's token under ~/.ray
+    spec = parse_spec("name: listen\ngrid:\n  lr: [0.001, 0.01, 0.002]\n  epochs: [3]\n  epoch_s: [0.5]\n",
+                      Path("listen.yaml"))
+    settings = RunSettings(space="listen.yaml", job=ANALYTIC.source, workers=2, refit=False, out=str(tmp_path))
+    run_dir = rundir.new_run_dir(tmp_path, "listen")
+    seen: set[tuple[str, str]] = set()
+    done = threading.Event()
+
+    def sample() -> None:
+        me = psutil.Process()
+        while not done.is_set():
+            family = {me.pid} | {p.pid for p in me.children(recursive=True)}
+            for c in psutil.net_connections(kind="inet"):
+                if c.status == psutil.CONN_LISTEN and c.pid in family:
+                    seen.add((psutil.Process(c.pid).name(), c.laddr.ip))
+            time.sleep(0.3)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    try:
+        assert run_sweep(settings, spec, ANALYTIC, tiny_data(), run_dir, trainable=analytic_trainable) == 0
+    finally:
+        done.set()
+        sampler.join()
+    assert {name for name, _ in seen} >= {"gcs_server", "raylet"}  # the sample saw Ray running
+    assert not [(name, ip) for name, ip in seen if ip not in LOOPBACK], seen
+    token = tmp_path / ".ray" / "auth_token"
+    assert not token.exists() or token.stat().st_mode & 0o777 == 0o600
+
+
+def test_cpus_caps_the_runs_share_and_too_many_workers_are_named(ray_tmpdir, tmp_path, capfd):
+    """--cpus 1 on this machine: a local Ray of one CPU, trials sized from it; 2 workers on 1 CPU is said."""
+    spec = parse_spec("name: capped\ngrid:\n  lr: [0.001, 0.01]\n  epochs: [1]\n", Path("capped.yaml"))
+    settings = RunSettings(space="capped.yaml", job=ANALYTIC.source, workers=2, cpus=1, refit=False,
+                           out=str(tmp_path))
+    run_dir = rundir.new_run_dir(tmp_path, "capped")
+    assert run_sweep(settings, spec, ANALYTIC, tiny_data(), run_dir, trainable=resources_trainable) == 0
+    results = [json.loads(p.read_text().splitlines()[-1]) for p in (run_dir / "tune").glob("*/result.json")]
+    assert [r["cpu_share"] for r in results] == [0.5, 0.5]
+    assert json.loads((run_dir / rundir.SUMMARY).read_text())["cpus_per_trial"] == 0.5
+    assert "note: 2 trials at once on 1 CPU: on CPUs more trials than cores is slower" in capfd.readouterr().out
+    with pytest.raises(SpecError, match="--cpus: 0 must be an integer >= 1"):
+        RunSettings(space="s.yaml", cpus=0)

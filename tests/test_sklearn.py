@@ -3,8 +3,6 @@ agreement with scikit-learn's GridSearchCV + scikeras on the same folds, and the
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pytest
 

@@ -36,6 +36,8 @@ def parser(prog: str, job: str | None) -> argparse.ArgumentParser:
                                      f"package.module (default: {DEFAULT_JOB})")
     p.add_argument("--space", help="search-space YAML (default: the job's)")
     p.add_argument("--workers", type=int, help="trials at once; each gets an equal CPU share (default: all cores)")
+    p.add_argument("--cpus", type=int, help="the CPUs this run may use: the size of the local Ray, or this run's "
+                                            "share of a cluster (default: all)")
     p.add_argument("--cv", type=int, help="folds of cross-validation per configuration (default: 3)")
     p.add_argument("--epochs", type=int, help="override the space file's epochs")
     p.add_argument("--max-train-samples", type=int, help="train on a subset of this size (stratified for classes)")

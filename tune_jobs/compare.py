@@ -174,7 +174,7 @@ def run_all(folder: Path, base: RunSettings, spec: Spec, job: Job, entries: list
 
     started = time.monotonic()
     with ray_output_to(folder / rundir.DRIVER_LOG):
-        started_ray = start_ray(base.address, folder / rundir.DRIVER_LOG)
+        started_ray = start_ray(base.address, folder / rundir.DRIVER_LOG, base.cpus)
     codes = []
     try:
         for number, entry in enumerate(entries, 1):

@@ -19,7 +19,8 @@ from tune_jobs.space.spec import SpecError
 class RunSettings:
     space: str  # the search-space file, as the user named it
     job: str = "fashion-mlp"  # a registered job, a job file or package.module (see tune_jobs/jobs)
-    workers: int = os.cpu_count() or 1  # trials at once; each gets total CPUs / workers
+    workers: int = os.cpu_count() or 1  # trials at once; each gets total CPUs (or cpus) / workers
+    cpus: int | None = None  # the CPUs this run may use: a local Ray's size, a share of a cluster
     cv: int = 3  # folds per configuration, as GridSearchCV's cv=3
     epochs: int | None = None  # overrides the file's epochs when set
     max_train_samples: int | None = None  # a stratified subset of the training set
@@ -45,7 +46,7 @@ class RunSettings:
             "workers": (self.workers, 1), "cv": (self.cv, 2), "epochs": (self.epochs, 1),
             "max_train_samples": (self.max_train_samples, 1), "num_samples": (self.num_samples, 1),
             "budget": (self.budget, 1), "max_failures": (self.max_failures, 0),
-            "search_seed": (self.search_seed, 0), "seed": (self.seed, 0),
+            "search_seed": (self.search_seed, 0), "seed": (self.seed, 0), "cpus": (self.cpus, 1),
         }
         for name, (value, least) in checks.items():
             if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < least):

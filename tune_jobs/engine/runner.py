@@ -45,7 +45,7 @@ def run_sweep(settings: RunSettings, spec: Spec, job: Job, data: Data, run_dir: 
     if settings.mlflow:  # before Ray: a tracking server that does not answer is the user's to fix
         parent_run = tracking.start(settings.mlflow, run_dir, job.name, settings.to_json(), resume)
     with ray_output_to(run_dir / rundir.DRIVER_LOG):
-        started_ray = start_ray(settings.address, run_dir / rundir.DRIVER_LOG)
+        started_ray = start_ray(settings.address, run_dir / rundir.DRIVER_LOG, settings.cpus)
         try:
             with stop_signals_as_ctrl_c():  # after ray.init, which sets its own SIGTERM handler
                 plan, cpus, outcome = search_and_refit(settings, spec, job, data, run_dir, resume, trainable,
@@ -85,7 +85,8 @@ def search_and_refit(settings: RunSettings, spec: Spec, job: Job, data: Data, ru
                             run_dir=run_dir, num_samples=num_samples(settings, spec),
                             optuna_storage=settings.optuna_storage)
     plan = get_searcher(settings.searcher).plan(request)
-    cpus = cpus_per_trial(settings.workers)
+    cpus = cpus_per_trial(settings.workers, settings.cpus)
+    warn_about_load(settings)
     progress.console.write(
         f"{settings.searcher} search, {describe_size(settings, plan.total)}, "
         f"{settings.workers} at a time ({cpus:g} CPU{gpu_note(settings)} each), "
@@ -199,7 +200,7 @@ class ClusterError(BadInput):
     """The cluster named by --address cannot be joined: the user fixes the address or the token."""
 
 
-def start_ray(address: str | None, log_path: Path | None = None) -> bool:
+def start_ray(address: str | None, log_path: Path | None = None, cpus: int | None = None) -> bool:
     """Join the cluster at ``address``, or start a private local Ray (its temp dir: RAY_TMPDIR).
 
     True when this call connected, so the caller disconnects; a Ray the caller's own program
@@ -217,8 +218,39 @@ def start_ray(address: str | None, log_path: Path | None = None) -> bool:
             refused = isinstance(exc, ray.exceptions.AuthenticationError)
             raise ClusterError(join_problem(address, exc, refused, log_path)) from None
     else:
-        ray.init(address="local", include_dashboard=False, **common)
+        with loopback_only():
+            ray.init(address="local", include_dashboard=False, num_cpus=cpus, **common)
+        private_token()
     return True
+
+
+@contextmanager
+def loopback_only() -> Iterator[None]:
+    """A local Ray that listens on loopback only: nothing of a laptop's sweep is reachable from the
+    network it sits on. In this Ray version a node binds its servers to loopback when its IP is
+    127.0.0.1, and it takes 127.0.0.1 as its IP when "clusters are not enabled"
+    (RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER=0, read once, at Ray's import; ray.init's own
+    ``_node_ip_address="127.0.0.1"`` is replaced by the machine's address). Set only while the
+    node starts, so that this process can still join a real cluster afterwards."""
+    from ray._private import ray_constants
+
+    before = ray_constants.ENABLE_RAY_CLUSTER
+    ray_constants.ENABLE_RAY_CLUSTER = False
+    try:
+        yield
+    finally:
+        ray_constants.ENABLE_RAY_CLUSTER = before
+
+
+def private_token() -> None:
+    """Ray writes the token of a new local cluster readable by everyone (~/.ray/auth_token, 644):
+    only its owner needs it."""
+    token = Path.home() / ".ray" / "auth_token"
+    try:
+        if token.stat().st_uid == os.getuid() and token.stat().st_mode & 0o077:
+            token.chmod(0o600)
+    except OSError:
+        pass  # no token file (authentication off, or a token from RAY_AUTH_TOKEN)
 
 
 def trial_resources(cpus: float, gpus: float) -> dict[str, float]:
@@ -237,12 +269,29 @@ def join_problem(address: str, exc: Exception, refused: bool, log_path: Path | N
     return f"cannot join the Ray cluster at {address}: {str(exc).strip().splitlines()[0]}"
 
 
-def cpus_per_trial(workers: int) -> float:
-    """Each of ``workers`` concurrent trials gets an equal share of the cluster's CPUs."""
+def cpus_per_trial(workers: int, cap: int | None = None) -> float:
+    """Each of ``workers`` concurrent trials gets an equal share of the cluster's CPUs, or of the
+    ``cap`` this run may use of them (``--cpus``)."""
     import ray
 
     total = ray.cluster_resources().get("CPU", 1.0)
-    return math.floor(total / workers * 10_000) / 10_000  # Ray's resource precision
+    return math.floor(min(total, cap or total) / workers * 10_000) / 10_000  # Ray's resource precision
+
+
+def warn_about_load(settings: RunSettings) -> None:
+    """Say so when this machine's cores are already busy, or more trials than cores are asked for:
+    both slow every trial down, silently (measured: BENCHMARKS.md, section 11)."""
+    cores = os.cpu_count() or 1
+    usable = settings.cpus or cores
+    if settings.address is None and settings.workers > usable:
+        progress.console.write(
+            f"note: {settings.workers} trials at once on {usable} CPU{'s' if usable > 1 else ''}: on CPUs more "
+            f"trials than cores is slower, not faster (--workers {usable} would do the same work sooner)\n")
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
+    if settings.address is None and load >= cores:
+        progress.console.write(
+            f"note: this machine is already busy (load {load:.1f} on {cores} cores): trials will run slower; "
+            f"--cpus N caps this run's share\n")
 
 
 def refit(job: Job, config: dict[str, Any], data_ref, seed: int, n_train: int) -> dict[str, Any]:
