@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from tune_jobs import fashion
+from tune_jobs import cli, fashion
 from tune_jobs.jobs.paths import SPACES
 from tune_jobs.engine import runner
 
@@ -94,3 +94,14 @@ def test_out_naming_a_file(tmp_path, capsys, never_runs):
     taken.write_text("not a folder")
     code = fashion.main(["--out", str(taken / "runs")])
     assert code == 2 and f"--out {taken / 'runs'}: {taken} is a file, not a folder" in capsys.readouterr().err
+
+
+def test_paths_a_user_types_are_kept_absolute_so_resume_works_from_any_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    fixed = cli.absolute_paths({"data_dir": "data", "storage": "shared/tune", "optuna_storage": "sqlite:///s.db",
+                                "workers": 2})
+    assert fixed == {"data_dir": str(tmp_path / "data"), "storage": str(tmp_path / "shared" / "tune"),
+                     "optuna_storage": f"sqlite:///{tmp_path / 's.db'}", "workers": 2}
+    kept = {"storage": "s3://bucket/runs", "optuna_storage": "postgresql://db/optuna"}
+    assert cli.absolute_paths(kept) == kept
+    assert cli.absolute_paths({"optuna_storage": "sqlite:////abs/s.db"}) == {"optuna_storage": "sqlite:////abs/s.db"}

@@ -135,8 +135,24 @@ def new_settings(job: Job, given: dict, smoke: bool) -> RunSettings:
         presets["max_train_samples"] = job.smoke_samples
     if "space" not in given and "space" not in presets:
         raise SpecError(f"--space: job {job.source} has no space file of its own; give --space FILE")
-    # A job file is recorded by its absolute path, so that --resume works from any folder.
-    return RunSettings(**{**presets, **given, "job": job.source})
+    # A job file is recorded by its absolute path, and so are the paths below, so that --resume
+    # works from any folder.
+    return RunSettings(**{**presets, **absolute_paths(given), "job": job.source})
+
+
+def absolute_paths(given: dict[str, Any]) -> dict[str, Any]:
+    """``--data-dir``, a ``--storage`` folder and a SQLite ``--optuna-storage`` file as absolute paths
+    (URIs such as s3://... and database servers stay as given)."""
+    fixed = dict(given)
+    for name in ("data_dir", "storage"):
+        value = fixed.get(name)
+        if value and "://" not in value:
+            fixed[name] = str(Path(value).expanduser().resolve())
+    url = fixed.get("optuna_storage")
+    prefix = "sqlite:///"
+    if url and url.startswith(prefix) and not url[len(prefix):].startswith("/") and url[len(prefix):] != ":memory:":
+        fixed["optuna_storage"] = prefix + str(Path(url[len(prefix):]).resolve())
+    return fixed
 
 
 def check_out(out: str) -> None:

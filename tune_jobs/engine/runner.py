@@ -41,6 +41,7 @@ def run_sweep(settings: RunSettings, spec: Spec, job: Job, data: Data, run_dir: 
     import ray
 
     started = time.monotonic()
+    warn_about_load(settings)  # before our own Ray starts and makes the CPUs busy
     parent_run = None
     if settings.mlflow:  # before Ray: a tracking server that does not answer is the user's to fix
         parent_run = tracking.start(settings.mlflow, run_dir, job.name, settings.to_json(), resume)
@@ -86,7 +87,6 @@ def search_and_refit(settings: RunSettings, spec: Spec, job: Job, data: Data, ru
                             optuna_storage=settings.optuna_storage)
     plan = get_searcher(settings.searcher).plan(request)
     cpus = cpus_per_trial(settings.workers, settings.cpus)
-    warn_about_load(settings)
     progress.console.write(
         f"{settings.searcher} search, {describe_size(settings, plan.total)}, "
         f"{settings.workers} at a time ({cpus:g} CPU{gpu_note(settings)} each), "
@@ -279,19 +279,20 @@ def cpus_per_trial(workers: int, cap: int | None = None) -> float:
 
 
 def warn_about_load(settings: RunSettings) -> None:
-    """Say so when this machine's cores are already busy, or more trials than cores are asked for:
+    """Say so when this machine's CPUs are already busy, or more trials than cores are asked for:
     both slow every trial down, silently (measured: BENCHMARKS.md, section 11)."""
     cores = os.cpu_count() or 1
     usable = settings.cpus or cores
     if settings.address is None and settings.workers > usable:
-        progress.console.write(
-            f"note: {settings.workers} trials at once on {usable} CPU{'s' if usable > 1 else ''}: on CPUs more "
-            f"trials than cores is slower, not faster (--workers {usable} would do the same work sooner)\n")
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
-    if settings.address is None and load >= cores:
-        progress.console.write(
-            f"note: this machine is already busy (load {load:.1f} on {cores} cores): trials will run slower; "
-            f"--cpus N caps this run's share\n")
+        progress.say(f"note: {settings.workers} trials at once on {usable} CPU{'s' if usable > 1 else ''}: on CPUs "
+                     f"more trials than cores is slower, not faster (--workers {usable} would do the same work sooner)")
+    if settings.address is None:
+        import psutil  # Ray's own dependency
+
+        busy = psutil.cpu_percent(interval=0.5)  # now, not the load average: a run that just ended is gone
+        if busy >= 50:
+            progress.say(f"note: this machine's CPUs are already {busy:.0f}% busy: trials will run slower; "
+                         f"--cpus N caps this run's share")
 
 
 def refit(job: Job, config: dict[str, Any], data_ref, seed: int, n_train: int) -> dict[str, Any]:
