@@ -63,7 +63,7 @@ def test_bad_input_raises_one_value_error_with_the_clis_message(options, argv, t
 
 
 def test_api_only_mistakes_name_the_keyword(tmp_path):
-    with pytest.raises(tune_jobs.BadInput, match=r"unknown option n_jobs= \(valid: workers, cv"):
+    with pytest.raises(tune_jobs.BadInput, match=r"unknown option n_jobs= \(valid: workers, cpus, cv"):
         tune_jobs.sweep("fashion-mlp", n_jobs=2)
     with pytest.raises(tune_jobs.BadInput, match="either job= .* or both load_data= and build_model="):
         tune_jobs.sweep("fashion-mlp", build_model=build_blob_model)

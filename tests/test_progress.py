@@ -27,7 +27,10 @@ def test_view_prints_a_line_per_finished_trial_when_not_a_terminal(monkeypatch):
     view = ProgressView(3, SEED_OBJECTIVE)
     view.on_step_end(0, [t("RUNNING"), t("PENDING"), t("PENDING")])
     view.on_step_end(1, [t("RUNNING"), t("RUNNING"), t("PENDING")])  # nothing finished: no line
+    view.on_trial_complete(2, [], None)  # Ray's event, before the step ends
     view.on_step_end(2, [t("TERMINATED", 0.7), t("RUNNING"), t("PENDING")])
+    view.on_trial_complete(3, [], None)
+    view.on_trial_error(3, [], None)
     view.on_step_end(3, [t("TERMINATED", 0.7), t("TERMINATED", 0.9), t("ERROR")])
     view.on_experiment_end([t("TERMINATED", 0.7), t("TERMINATED", 0.9), t("ERROR")])
     lines = out.getvalue().splitlines()
@@ -52,6 +55,7 @@ def test_a_budgeted_sweep_shows_compute_spent_and_its_eta_follows_compute(monkey
 
     view.on_step_end(0, [trial("RUNNING", 0)])
     now[0] = 100.0  # a quarter of the budget in 100 s: 300 s to go
+    view.on_trial_complete(1, [], None)
     view.on_step_end(1, [trial("TERMINATED", 20), trial("RUNNING", 10)])
     assert out.getvalue().splitlines()[-1].endswith("elapsed 0:01:40 eta 0:05:00")
 
@@ -71,6 +75,7 @@ def test_eta_counts_running_trials_by_their_epochs(monkeypatch):
 
     view.on_step_end(0, [trial("RUNNING", 0), trial("RUNNING", 0)] + [trial("PENDING", 0)] * 8)
     now[0] = 60.0
+    view.on_trial_complete(1, [], None)
     view.on_step_end(1, [trial("TERMINATED", 10), trial("RUNNING", 9)] + [trial("PENDING", 0)] * 8)
     assert out.getvalue().splitlines()[-1].endswith("elapsed 0:01:00 eta 0:04:16")
 
@@ -86,6 +91,22 @@ def test_a_minimized_metric_shows_its_lowest_value(monkeypatch):
 
     view.on_step_end(0, [trial("TERMINATED", 0.5), trial("TERMINATED", 0.00012), trial("TERMINATED", 2.0)])
     assert "| best cv_mse 0.00012 |" in out.getvalue()
+
+
+def test_without_an_ended_trial_the_view_does_not_count_again(monkeypatch):
+    """Counting is linear in the trials: between a sweep's events a step costs nothing."""
+    out = io.StringIO()
+    monkeypatch.setattr(progress, "console", out)
+    view = ProgressView(2, SEED_OBJECTIVE)
+    counted = []
+    real = view._count
+    monkeypatch.setattr(view, "_count", lambda trials: counted.append(1) or real(trials))
+    for step in range(50):
+        view.on_step_end(step, [t("RUNNING"), t("PENDING")])
+    assert len(counted) == 1
+    view.on_trial_complete(50, [], None)
+    view.on_step_end(50, [t("TERMINATED", 0.8), t("RUNNING")])
+    assert len(counted) == 2 and out.getvalue().splitlines()[-1].startswith("trials 1/2 done 1")
 
 
 def test_a_run_saved_before_the_engine_package_was_renamed_still_unpickles():

@@ -12,14 +12,16 @@ from pathlib import Path
 from ray import tune
 
 from tune_jobs.jobs.objective import Objective
-from tune_jobs.records.results import number, read_trials, write_trials
+from tune_jobs.records.results import number, read_trials, trial_row, write_rows
 from tune_jobs.space.spec import Spec
 from tune_jobs.engine import progress
 from tune_jobs.engine.budget import trained_by, used_by
 
 
 class TrialsRecorder(tune.Callback):
-    """Rewrites ``trials.csv`` each time a trial ends.
+    """Keeps ``trials.csv``: a row per trial, built once when it ends, the file rewritten (atomically)
+    at most once a second, and when the sweep ends or stops. (A killed driver loses no more than Ray's
+    own state snapshot, also taken every second; on resume the trials it ended are written again.)
 
     A trial counts as ended on Ray's complete / error events, or when it was already ended in
     the state a resumed run starts from. Status alone would mislead: on Ctrl-C, Ray marks the
@@ -30,18 +32,22 @@ class TrialsRecorder(tune.Callback):
     and wall-time curves of interrupted and uninterrupted runs compare.
     """
 
+    WRITE_EVERY_S = 1.0
+
     def __init__(self, path: Path, spec: Spec, objective: Objective, budget: int | None = None, cv: int = 1):
         self.path = Path(path)
         self.spec = spec
         self.objective = objective
         self.budget = budget  # see on_experiment_end
         self.cv = cv
-        self._failed: dict[str, bool] | None = None  # trial id -> ended with an error, in table order
-        self._elapsed: dict[str, float | None] = {}  # trial id -> elapsed_s when it ended
+        self._rows: dict[str, dict] | None = None  # trial id -> its row, in table order (None: not started)
         self._clock: tuple[float, float] = (0.0, 0.0)  # (this session's start, elapsed_s at that start)
+        self._unwritten = False
+        self._written_at = float("-inf")
 
     def on_step_begin(self, iteration, trials, **info):
         self._start(trials)
+        self._write(when_due=True)
 
     def on_trial_complete(self, iteration, trials, trial, **info):
         self._ended(trials, trial, failed=False)
@@ -52,33 +58,40 @@ class TrialsRecorder(tune.Callback):
     def on_experiment_end(self, trials, **info):
         """When the budget ran out (BudgetStopper), Ray cuts the running trials without an event:
         they ended, stopped early. (After Ctrl-C, with budget left, they are interrupted, not ended.)"""
-        if self.budget is None or self._failed is None:
+        if self._rows is None:
             return
-        if trained_by(trials, self.cv) < self.budget:
-            return
-        for trial in trials:
-            trained = trial.last_result.get("epoch", 0) if trial.last_result else 0
-            if trial.status == "TERMINATED" and trained and trial.trial_id not in self._failed:
-                self._ended(trials, trial, failed=False)
+        if self.budget is not None and trained_by(trials, self.cv) >= self.budget:
+            for trial in trials:
+                trained = trial.last_result.get("epoch", 0) if trial.last_result else 0
+                if trial.status == "TERMINATED" and trained and trial.trial_id not in self._rows:
+                    self._ended(trials, trial, failed=False)
+        self._write()
 
     def _start(self, trials) -> None:
-        if self._failed is None:  # first call of this session: what a resumed run already had
+        if self._rows is None:  # first call of this session: what a resumed run already had
             rows = read_trials(self.path)
-            order = [row["trial_id"] for row in rows]  # keep the table's order
+            position = {row["trial_id"]: i for i, row in enumerate(rows)}  # keep the table's order
+            elapsed = {row["trial_id"]: number(row.get("elapsed_s")) for row in rows}
             ended = sorted((t for t in trials if t.status in ("TERMINATED", "ERROR")),
-                           key=lambda t: order.index(t.trial_id) if t.trial_id in order else len(order))
-            self._failed = {t.trial_id: t.status == "ERROR" for t in ended}
-            self._elapsed = {row["trial_id"]: number(row.get("elapsed_s")) for row in rows}
-            self._clock = (time.monotonic(), max((e for e in self._elapsed.values() if e is not None), default=0.0))
+                           key=lambda t: position.get(t.trial_id, len(position)))
+            self._rows = {t.trial_id: trial_row(t, self.spec, self.objective, t.status == "ERROR",
+                                                elapsed.get(t.trial_id)) for t in ended}
+            self._clock = (time.monotonic(), max((e for e in elapsed.values() if e is not None), default=0.0))
 
     def _ended(self, trials, trial, failed: bool) -> None:
         self._start(trials)
-        self._failed[trial.trial_id] = failed
         started, offset = self._clock
-        self._elapsed[trial.trial_id] = offset + time.monotonic() - started
-        by_id = {t.trial_id: t for t in trials}
-        write_trials(self.path, [(by_id[i], failed, self._elapsed.get(i)) for i, failed in self._failed.items()],
-                     self.spec, self.objective)
+        self._rows[trial.trial_id] = trial_row(trial, self.spec, self.objective, failed,
+                                               offset + time.monotonic() - started)
+        self._unwritten = True
+        self._write(when_due=True)
+
+    def _write(self, when_due: bool = False) -> None:
+        now = time.monotonic()
+        if not self._unwritten or (when_due and now - self._written_at < self.WRITE_EVERY_S):
+            return
+        write_rows(self.path, list(self._rows.values()), self.spec, self.objective)
+        self._unwritten, self._written_at = False, now
 
 
 class ProgressView(tune.Callback):
@@ -94,9 +107,21 @@ class ProgressView(tune.Callback):
         self._used_at_start = 0
         self._last_finished = -1
         self._last_draw = 0.0
+        self._events = 0  # trials ended (Ray's events) this session
+        self._drawn_events = -1  # ... when the line was last drawn
 
     def on_step_end(self, iteration, trials, **info):
+        # Counting is O(trials): skip it between redraws when no trial has ended since the last one.
+        if self._started is not None and self._events == self._drawn_events \
+                and not (progress.console.isatty() and time.monotonic() - self._last_draw >= 1.0):
+            return
         self._draw(trials)
+
+    def on_trial_complete(self, iteration, trials, trial, **info):
+        self._events += 1
+
+    def on_trial_error(self, iteration, trials, trial, **info):
+        self._events += 1
 
     def on_experiment_end(self, trials, **info):
         # No count here: after Ctrl-C Ray marks interrupted trials TERMINATED in memory.
@@ -124,7 +149,7 @@ class ProgressView(tune.Callback):
         else:
             return
         progress.console.flush()
-        self._last_finished, self._last_draw = counts.finished, now
+        self._last_finished, self._last_draw, self._drawn_events = counts.finished, now, self._events
 
     def _count(self, trials) -> progress.Counts:
         done = [t for t in trials if t.status == "TERMINATED"]

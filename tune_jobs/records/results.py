@@ -81,8 +81,12 @@ def write_trials(path: Path, finished: Iterable[tuple[TrialLike, bool, float | N
     """Write the rows of ``(trial, failed, elapsed_s)`` in the order given: the order trials ended
     (a searcher's trial ids are random, so they cannot order the table)."""
     rows = [trial_row(t, spec, objective, failed, elapsed) for t, failed, elapsed in finished]
-    rundir.write_csv(path, rows, columns(spec.columns, objective))
+    write_rows(path, rows, spec, objective)
     return rows
+
+
+def write_rows(path: Path, rows: list[Mapping[str, Any]], spec: Spec, objective: Objective) -> None:
+    rundir.write_csv(path, rows, columns(spec.columns, objective))
 
 
 def read_trials(path: Path) -> list[dict[str, str]]:

@@ -22,6 +22,8 @@ import numpy as np
 from sklearn import model_selection
 
 from tune_jobs.errors import BadInput
+from tune_jobs.records import rundir
+from tune_jobs.records.results import read_trials
 from tune_jobs.sklearn.codec import Codec, check_names, listed
 from tune_jobs.sklearn.cv_results import cv_results
 from tune_jobs.sklearn.estimator_job import estimator_job, not_keras, one_hot_if_needed, training_defaults
@@ -58,11 +60,8 @@ class _TuneSearch:
                  "fail_fast": self.error_score == "raise", "mlflow": self.mlflow}
         settings, spec, job, data, _ = cli.prepare_run(job, {k: v for k, v in given.items() if v is not None},
                                                        space=spec)
-        result = api.execute(settings, spec, job, data, None)
-        self.run_dir_ = result.run_dir
-        rows = result.trials.to_dict("records") if len(result.trials) else []
-        return [dict(r, **{k: ("" if isinstance(v, float) and np.isnan(v) else v) for k, v in r.items()})
-                for r in rows], spec
+        self.run_dir_ = api.execute(settings, spec, job, data, None).run_dir
+        return read_trials(self.run_dir_ / rundir.TRIALS), spec
 
     def _refuse_unsupported(self, fit_params: Mapping[str, Any]) -> None:
         where = type(self).__name__
