@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 
 os.environ["TUNE_GLOBAL_CHECKPOINT_S"] = "1"
+os.environ.setdefault("RAY_TMPDIR", tempfile.mkdtemp(prefix="tj-", dir="/tmp"))  # not the shared /tmp/ray
 
 
 def grid(n: int) -> list[float]:
