@@ -21,7 +21,6 @@ import numpy as np
 from ray.tune.search import Searcher
 
 from tune_jobs.records import rundir
-from tune_jobs.space.domains import Choice
 from tune_jobs.space.spec import Spec
 
 RETRIES = 20  # suggestions asked for one trial before falling back to a configuration not yet tried
@@ -103,8 +102,7 @@ class NoRepeats(Searcher):
 
     def key(self, config: Mapping[str, Any]) -> tuple:
         """A configuration as the run's records see it: its active hyperparameters and their values."""
-        constants = {n: d.values[0] for n, d in self.spec.params.items() if isinstance(d, Choice) and len(d.values) == 1}
-        full = {**self.spec.fixed, **constants, **config}
+        full = {**self.spec.fixed, **self.spec.constants, **config}
         return tuple((name, full.get(name)) for name in self.spec.columns if self.spec.is_active(name, full))
 
     def _tried(self) -> set[tuple]:
@@ -122,8 +120,7 @@ class NoRepeats(Searcher):
         if not untried:
             return False
         chosen = untried[int(self._rng.integers(len(untried)))]
-        varied = {k: v for k, v in chosen.items() if not (isinstance(self.spec.params[k], Choice)
-                                                         and len(self.spec.params[k].values) == 1)}
+        varied = {k: v for k, v in chosen.items() if k not in self.spec.constants}
         self.inner.enqueue(varied) if hasattr(self.inner, "enqueue") else self.inner._ot_study.enqueue_trial(varied)
         return True
 

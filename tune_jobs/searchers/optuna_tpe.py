@@ -16,7 +16,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from tune_jobs.space.domains import Choice, suggest
+from tune_jobs.space.domains import suggest
 from tune_jobs.searchers import DEFAULT_NUM_SAMPLES, SearchPlan, SearchRequest
 from tune_jobs.records import rundir
 from tune_jobs.space.spec import Spec
@@ -49,17 +49,15 @@ def plan(request: SearchRequest) -> SearchPlan:
 
 def define_by_run(trial, spec: Spec) -> dict[str, Any]:
     """Suggest every varied hyperparameter; return the constant ones (Optuna stores only suggestions)."""
-    constant = {}
+    constant = spec.constants
     for name, domain in spec.params.items():
-        if isinstance(domain, Choice) and len(domain.values) == 1:
-            constant[name] = domain.values[0]
-        else:
+        if name not in constant:
             suggest(trial, name, domain)
     layers = trial.params.get("layers", constant.get("layers", 1))
     for name, domain in spec.layer_params.items():
         if spec.is_active(name, {"layers": layers}):
             suggest(trial, name, domain)
-    return constant
+    return dict(constant)
 
 
 def storage(request: SearchRequest):

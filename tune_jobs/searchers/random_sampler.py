@@ -28,7 +28,7 @@ class RandomSampler(Searcher):
 
     def enqueue(self, config: dict[str, Any]) -> None:
         """Suggest ``config`` next (how NoRepeats puts an untried configuration in)."""
-        self._queue.append({**self._constants(), **config})
+        self._queue.append({**self.spec.constants, **config})
 
     def suggest(self, trial_id: str) -> dict[str, Any]:
         if self._queue:
@@ -38,9 +38,6 @@ class RandomSampler(Searcher):
             if self.spec.is_active(name, {**self.spec.fixed, **config}):
                 config[name] = draw(domain, self._rng)
         return config
-
-    def _constants(self) -> dict[str, Any]:
-        return {n: d.values[0] for n, d in self.spec.params.items() if isinstance(d, Choice) and len(d.values) == 1}
 
     def on_trial_complete(self, trial_id: str, result=None, error: bool = False) -> None:
         pass  # independent draws learn nothing

@@ -107,6 +107,11 @@ class Spec:
     def max_epochs(self) -> int:
         return self.params["epochs"].largest if "epochs" in self.params else self.defaults["epochs"]
 
+    @cached_property
+    def constants(self) -> dict[str, Any]:
+        """Hyperparameters the file lists with one value: set in every trial, searched by none."""
+        return {name: d.values[0] for name, d in self.params.items() if isinstance(d, Choice) and len(d.values) == 1}
+
     @property
     def fixed(self) -> dict[str, Any]:
         """The baseline values of every hyperparameter the file leaves out."""
