@@ -31,7 +31,8 @@ def main() -> int:
     args = p.parse_args()
 
     from tune_jobs.jobs import DataOptions, get_job
-    from tune_jobs.engine.trainable import VALIDATION_BATCH, prepare_keras
+    from tune_jobs.engine.fold_training import VALIDATION_BATCH
+    from tune_jobs.engine.trainable import prepare_keras
 
     prepare_keras(threads=1, seed=0)
     job = get_job("linear")

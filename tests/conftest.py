@@ -86,3 +86,14 @@ def real_data_dir() -> Path:
     if os.environ.get("TUNE_JOBS_REQUIRE_DATA") == "1":
         pytest.fail(message)
     pytest.skip(message)
+
+
+# The slowest test files first (measured with --durations): the tests are spread over two
+# processes a file at a time, and a long file started last would run alone at the end.
+SLOW_FIRST = ("test_ray_up.py", "test_sweep_integration.py", "test_cluster.py", "test_searchers.py", "test_sklearn.py",
+              "test_jobs.py", "test_notebook.py", "test_api.py", "test_compare.py", "test_user_jobs.py")
+
+
+def pytest_collection_modifyitems(items) -> None:
+    rank = {name: i for i, name in enumerate(SLOW_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: a file's own order kept

@@ -52,20 +52,21 @@ def test_every_listed_optimizer_exists_in_keras(name):
     assert make_optimizer(name.upper() if name == "sgd" else name, 0.01).learning_rate is not None
 
 
-def test_folds_share_one_model_but_keep_their_own_weights_and_optimizer_state():
+def test_folds_taking_turns_share_one_model_but_keep_their_own_weights_and_optimizer_state():
     """One compiled model for k folds (one trace per trial): a fold's epoch leaves the others as they were."""
-    from tune_jobs.engine.trainable import fold_states, load_state, save_state, train_one_epoch
+    from tune_jobs.engine.fold_training import TakingTurns, load_state, save_state, train_epochs
 
     config = {**HYPERPARAMETERS.defaults(), "batch_norm": 1, "dropout": 0.2, "activation": "swish", "batch_size": 16, "epochs": 1}
-    model, states = fold_states(JOB, config, folds=3)
-    assert len(states) == 3
-    assert not np.array_equal(states[0][0][-2], states[1][0][-2])  # each fold starts from its own weights
-    before = [np.copy(w) for w in states[1][0]]
     rng = np.random.default_rng(0)
     split = (rng.random((32, 28, 28), dtype=np.float32), rng.integers(0, 10, 32),
              rng.random((16, 28, 28), dtype=np.float32), rng.integers(0, 10, 16))
+    turns = TakingTurns(JOB, [JOB.model(config) for _ in range(3)], [split] * 3)
+    model, states = turns.model, turns.states
+    assert len(states) == 3
+    assert not np.array_equal(states[0][0][-2], states[1][0][-2])  # each fold starts from its own weights
+    before = [np.copy(w) for w in states[1][0]]
     load_state(model, states[0])
-    train_one_epoch(model, split, batch_size=16, epoch=1, job=JOB)
+    train_epochs(model, split, batch_size=16, initial_epoch=0, epochs=1, job=JOB)
     states[0] = save_state(model)
     assert int(states[0][1][0]) == 2  # the optimizer's step counter: two batches of fold 0
     load_state(model, states[1])

@@ -12,6 +12,7 @@ import pytest
 
 from tune_jobs.records import rundir
 from tune_jobs.records.results import column_of, read_trials
+from tune_jobs.engine.local_cluster import end_processes_under
 from tune_jobs.engine.runner import run_sweep
 from tune_jobs.searchers import SEARCHERS
 from tune_jobs.settings import RunSettings
@@ -180,6 +181,7 @@ RESUMABLE = """
 import sys, numpy as np
 from pathlib import Path
 from tune_jobs.records import rundir
+from tune_jobs.engine.local_cluster import end_processes_under
 from tune_jobs.engine.runner import run_sweep
 from tune_jobs.settings import RunSettings
 from tune_jobs.space.spec import parse_spec
@@ -191,19 +193,20 @@ sys.exit(run_sweep(settings, spec, ANALYTIC, tiny_data(), run_dir, resume=resume
 """
 
 
-@pytest.mark.parametrize("how", ["ctrl-c", "sighup"])
+@pytest.mark.parametrize("how", ["ctrl-c", "sighup", "kill"])
 def test_an_interrupted_optuna_sweep_resumes_the_same_study(how, shared_ray, tmp_path, monkeypatch):
-    """Ctrl-C (SIGINT to the process group) or a closed terminal (SIGHUP) mid-sweep, then --resume:
-    the study ends with exactly num_samples trials, none repeated."""
+    """Ctrl-C (SIGINT to the process group), a closed terminal (SIGHUP) or SIGKILL of the driver and
+    its Ray mid-sweep, then --resume: the study ends with exactly num_samples trials, none repeated.
+    (tests/test_sweep_integration.py does it with real Keras, through the command line.)"""
     ray_tmp = tempfile.mkdtemp(prefix="tj-", dir="/tmp")
     monkeypatch.setenv("RAY_TMPDIR", ray_tmp)  # their own Ray, not ours
     try:
-        interrupt_and_resume(tmp_path, how)
+        interrupt_and_resume(tmp_path, how, Path(ray_tmp))
     finally:
         shutil.rmtree(ray_tmp, ignore_errors=True)
 
 
-def interrupt_and_resume(tmp_path: Path, how: str) -> None:
+def interrupt_and_resume(tmp_path: Path, how: str, ray_tmp: Path) -> None:
     import os
     import signal
     import subprocess
@@ -223,11 +226,13 @@ def interrupt_and_resume(tmp_path: Path, how: str) -> None:
     while len(read_trials(run_dir / rundir.TRIALS)) < 3 and time.monotonic() < deadline:
         time.sleep(0.2)
     time.sleep(1.5)
-    if how == "ctrl-c":
-        os.killpg(driver.pid, signal.SIGINT)
+    if how == "kill":
+        os.killpg(driver.pid, signal.SIGKILL)
+        assert driver.wait(timeout=60) == -signal.SIGKILL
+        end_processes_under(ray_tmp)  # Ray's daemons, which outlive a killed driver
     else:
-        os.kill(driver.pid, signal.SIGHUP)
-    assert driver.wait(timeout=60) == 130
+        os.killpg(driver.pid, signal.SIGINT) if how == "ctrl-c" else os.kill(driver.pid, signal.SIGHUP)
+        assert driver.wait(timeout=60) == 130
     before = read_trials(run_dir / rundir.TRIALS)
     assert 3 <= len(before) < 10
     resumed = subprocess.run([sys.executable, str(script), str(space), str(run_dir), "resume"], timeout=180,

@@ -23,7 +23,7 @@ from tune_jobs.records.results import best_row, config_of, read_trials, summariz
 from tune_jobs.records.optuna_study import write_study
 from tune_jobs.records.summary import read_summary
 from tune_jobs.searchers import SearchRequest, get_searcher
-from tune_jobs.searchers.schedulers import make_scheduler, min_epochs
+from tune_jobs.searchers.schedulers import make_scheduler, min_epochs, stops_early
 from tune_jobs.settings import RunSettings
 from tune_jobs.space.spec import Spec
 from tune_jobs.engine import progress, tracking
@@ -124,10 +124,11 @@ def make_tuner(settings: RunSettings, spec: Spec, job: Job, plan, data_ref, cpus
     from tune_jobs.engine.callbacks import BudgetStopper, ProgressView, SilentReporter, TrialsRecorder
     from tune_jobs.engine.trainable import train_cv
 
-    trainable = tune.with_resources(
-        tune.with_parameters(trainable or job.trainable or train_cv, job=job, data=data_ref, cv=settings.cv, seed=settings.seed),
-        trial_resources(cpus, settings.gpus_per_trial),
-    )
+    given = {"job": job, "data": data_ref, "cv": settings.cv, "seed": settings.seed}
+    if not (trainable or job.trainable):
+        trainable, given["every_epoch"] = train_cv, reads_every_epoch(settings)
+    trainable = tune.with_resources(tune.with_parameters(trainable or job.trainable, **given),
+                                    trial_resources(cpus, settings.gpus_per_trial))
     # Snapshot the experiment often, so a killed driver loses at most a second of trials.
     os.environ.setdefault("TUNE_GLOBAL_CHECKPOINT_S", "1")
     storage_path, name = experiment_location(settings, run_dir)
@@ -158,6 +159,13 @@ def make_tuner(settings: RunSettings, spec: Spec, job: Job, plan, data_ref, cpus
             stop=BudgetStopper(settings.budget, settings.cv, run_dir / rundir.TRIALS) if settings.budget else None,
         ),
     )
+
+
+def reads_every_epoch(settings: RunSettings) -> bool:
+    """Whether something reads a trial's score after every epoch: a scheduler that stops trials
+    early, a budget counted in epochs (its reports must carry the metric), MLflow's curves.
+    Otherwise a trial is validated, and reports, only after its last epoch."""
+    return stops_early(settings.scheduler) or settings.budget is not None or bool(settings.mlflow)
 
 
 def accept_old_module_names() -> None:

@@ -1,32 +1,29 @@
-"""The one trainable every searcher and job shares: k-fold CV of one configuration, reported per epoch.
+"""The one trainable every searcher and job shares: k-fold CV of one configuration.
 
-The k fold models train in lockstep, one epoch each in turn, so that after every epoch the
-mean validation score over the folds (the job's metric) can be reported and a scheduler may
-stop the trial.
-They share one compiled Keras model, each fold's weights and optimizer state swapped in for
-its epoch: Keras traces a model's train and test steps on its first fit (1-1.6 s on one
-core), and one model pays that once per trial instead of once per fold.
+Where something reads a trial's scores after every epoch (a scheduler that stops trials early,
+a budget, MLflow's curves), the k fold models train in lockstep and the mean validation score
+over the folds (the job's metric) is reported after each epoch. Otherwise each fold trains all
+its epochs in one ``fit``, is validated once, and the trial reports once (``fold_training``).
 It gets a plain config dict, the job and the data's object-store reference; nothing of YAML or CLI.
 """
 
 from __future__ import annotations
 
 import gc
-import math
 import socket
 import time
 from typing import Any, Mapping
 
 import numpy as np
 
+from tune_jobs.engine.fold_training import fold_trainer, more_steps_per_call
 from tune_jobs.jobs.base import Job
 
-# Validation after every epoch is the price of early stopping; large batches cut its per-batch cost.
-VALIDATION_BATCH = 4096
 
-
-def train_cv(config: Mapping[str, Any], *, job: Job, data: Mapping[str, np.ndarray], cv: int, seed: int) -> None:
-    """Ray Tune function trainable: reports the job's ``cv_<metric>`` (mean over folds) every epoch.
+def train_cv(config: Mapping[str, Any], *, job: Job, data: Mapping[str, np.ndarray], cv: int, seed: int,
+             every_epoch: bool = True) -> None:
+    """Ray Tune function trainable: reports the job's ``cv_<metric>`` (mean over folds) after
+    every epoch, or (``every_epoch=False``) once, after the last.
 
     ``data`` arrives through ``tune.with_parameters`` from the object store, read zero-copy.
     """
@@ -34,22 +31,19 @@ def train_cv(config: Mapping[str, Any], *, job: Job, data: Mapping[str, np.ndarr
     from ray import tune
 
     started = time.monotonic()
-    share = tune.get_context().get_trial_resources().required_resources.get("CPU", 1)
-    prepare_keras(threads=max(1, int(share)), seed=seed)
-    objective = job.objective
+    threads = max(1, int(tune.get_context().get_trial_resources().required_resources.get("CPU", 1)))
+    prepare_keras(threads=threads, seed=seed)
     x, y = data["x_train"], data["y_train"]
     splits = [(x[tr], y[tr], x[va], y[va]) for tr, va in job.splits(y, cv, seed)]
-    model, states = fold_states(job, config, len(splits))
+    trainer = fold_trainer(job, config, splits, threads, every_epoch)
     node = f"{socket.gethostname()}:{ray.get_runtime_context().get_node_id()[:8]}"
     spent = np.zeros((len(splits), 2))  # per fold: seconds fitting, seconds scoring, over all epochs
-    for epoch in range(1, config["epochs"] + 1):
-        scores = []
-        for fold, split in enumerate(splits):
-            load_state(model, states[fold])
-            scores.append(train_one_epoch(model, split, config["batch_size"], epoch, job))
-            states[fold] = save_state(model)
-            spent[fold] += scores[-1]["fit_s"], scores[-1]["score_s"]
-        tune.report(epoch_result(scores, spent, objective, epoch, node, time.monotonic() - started))
+
+    def on_epoch(epoch: int, scores: list[dict[str, float]]) -> None:
+        spent[:] += [(s["fit_s"], s["score_s"]) for s in scores]
+        tune.report(epoch_result(scores, spent, job.objective, epoch, node, time.monotonic() - started))
+
+    trainer.train(config["epochs"], config["batch_size"], every_epoch, on_epoch)
 
 
 def epoch_result(scores: list[dict[str, float]], spent: np.ndarray, objective, epoch: int, node: str,
@@ -75,54 +69,11 @@ def epoch_result(scores: list[dict[str, float]], spent: np.ndarray, objective, e
     return {k: v for k, v in result.items() if v is not None}
 
 
-State = tuple[list[np.ndarray], list[np.ndarray]]  # a fold's model weights, its optimizer's variables
-
-
-def fold_states(job: Job, config: Mapping[str, Any], folds: int):
-    """One compiled model for every fold, and each fold's starting state: its own initial
-    weights (as its own model would have), a fresh optimizer."""
-    model = job.model(config)
-    model.optimizer.build(model.trainable_variables)
-    fresh = [v.numpy() for v in model.optimizer.variables]
-    others = [job.model(config).get_weights() for _ in range(folds - 1)]
-    return model, [(weights, fresh) for weights in [model.get_weights(), *others]]
-
-
-def load_state(model, state: State) -> None:
-    weights, optimizer = state
-    model.set_weights(weights)
-    for variable, value in zip(model.optimizer.variables, optimizer):
-        variable.assign(value)
-
-
-def save_state(model) -> State:
-    return model.get_weights(), [v.numpy() for v in model.optimizer.variables]
-
-
-def train_one_epoch(model, split, batch_size: int, epoch: int, job: Job) -> dict[str, float]:
-    """One more epoch of one fold model, validated by Keras or by the job's scorer, with the
-    seconds of each. A NaN loss fails the trial (it cannot recover)."""
-    x_train, y_train, x_val, y_val = split
-    validation = {} if job.scorer else {"validation_data": (x_val, y_val), "validation_batch_size": VALIDATION_BATCH}
-    started = time.monotonic()
-    history = model.fit(x_train, y_train, batch_size=batch_size, epochs=epoch, initial_epoch=epoch - 1, verbose=0,
-                        **validation, **job.fit_options)
-    scores = {name: values[-1] for name, values in history.history.items()}
-    scores["fit_s"], scores["score_s"] = time.monotonic() - started, 0.0
-    if not math.isfinite(scores["loss"]):
-        raise FloatingPointError(f"training loss became {scores['loss']} at epoch {epoch}")
-    if job.scorer:
-        started = time.monotonic()
-        scores[f"val_{job.objective.metric}"] = float(job.scorer(model, x_val, y_val))
-        scores["score_s"] = time.monotonic() - started
-    return scores
-
-
 def refit_and_score(job: Job, config: Mapping[str, Any], data: Mapping[str, np.ndarray], seed: int,
                     threads: int) -> float:
     """GridSearchCV's refit: train on the whole training set, return the job's metric on the test set."""
     prepare_keras(threads=threads, seed=seed)
-    model = job.model(config)
+    model = more_steps_per_call(job.model(config))
     model.fit(data["x_train"], data["y_train"], batch_size=config["batch_size"], epochs=config["epochs"], verbose=0)
     scores = model.evaluate(data["x_test"], data["y_test"], batch_size=1024, verbose=0, return_dict=True)
     return float(scores[job.objective.metric])

@@ -32,6 +32,11 @@ MIN_EPOCHS: dict[str, Callable[[int, Mapping[str, Any]], int]] = {
 }
 
 
+def stops_early(name: str) -> bool:
+    """Whether the scheduler reads a trial's score after every epoch (to stop it early)."""
+    return SCHEDULERS[name] is not _none
+
+
 def check_name(name: str) -> None:
     if name not in SCHEDULERS:
         raise SpecError(f"--scheduler: unknown scheduler {name!r} (valid: {', '.join(SCHEDULERS)})")

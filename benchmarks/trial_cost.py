@@ -1,0 +1,104 @@
+"""Where a small trial's time goes: the trainable's steps timed one by one, in one process.
+
+    python benchmarks/trial_cost.py [--samples 12000] [--epochs 3] [--threads 1] [--repeats 3]
+
+A trial of the seed's model on 3 stratified folds (the drop-in benchmark's size by default), as
+``train_cv`` runs a grid's (the folds in turns, each fold's epochs in one ``fit``, validated
+once): Keras' fresh start, slicing the folds, building the fold models, compiling again, swapping
+a fold's state in and out, ``fit``'s set-up, the first call into TensorFlow (where Keras traces
+the step), the training steps, the first validation (traced too) and the later ones. Ray's own cost per
+trial is measured by ``benchmarks/many_trials.py`` (plain Ray Tune: about 0.03 s per trial).
+Prints the median seconds of each step over the repeats and its share of the trial.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+from benchmarks.fused_folds import CONFIG  # noqa: E402
+
+
+def one_trial(x, y, epochs: int, threads: int) -> dict[str, float]:
+    """One trial as ``train_cv`` runs a grid's (folds in turns, each validated once), timed step by
+    step: {step: seconds}."""
+    import keras
+
+    from tune_jobs.engine.fold_training import VALIDATION_BATCH, TakingTurns, load_state, save_state
+    from tune_jobs.engine.trainable import prepare_keras
+    from tune_jobs.jobs.fashion_mlp import JOB
+
+    steps: dict[str, float] = {}
+    clock = [time.perf_counter()]
+
+    def lap(name: str) -> None:
+        now = time.perf_counter()
+        steps[name] = steps.get(name, 0.0) + now - clock[0]
+        clock[0] = now
+
+    prepare_keras(threads=threads, seed=0)
+    lap("Keras' fresh start (clear_session, seed)")
+    splits = [(x[tr], y[tr], x[va], y[va]) for tr, va in JOB.splits(y, 3, 0)]
+    lap("slicing the folds")
+    config = {**CONFIG, "epochs": epochs}
+    models = [JOB.model(config) for _ in splits]
+    lap("building the fold models")
+    trainer = TakingTurns(JOB, models, splits)
+    lap("compiling again (steps per call), optimizer state")
+
+    class Laps(keras.callbacks.Callback):
+        def on_train_begin(self, logs=None):
+            lap("fit's set-up")
+
+        def on_train_batch_end(self, batch, logs=None):
+            if batch == 0 and "first call into TensorFlow (Keras traces the step)" not in steps:
+                lap("first call into TensorFlow (Keras traces the step)")
+
+        def on_epoch_end(self, epoch, logs=None):
+            lap("training steps")
+
+    for fold, split in enumerate(splits):
+        load_state(trainer.model, trainer.states[fold])
+        lap("swapping a fold's weights and optimizer state in and out")
+        trainer.model.fit(split[0], split[1], batch_size=config["batch_size"], epochs=epochs, verbose=0,
+                          callbacks=[Laps()])
+        lap("fit's set-up")
+        trainer.model.evaluate(split[2], split[3], batch_size=VALIDATION_BATCH, verbose=0)
+        lap("first validation (Keras traces it)" if fold == 0 else "later validations")
+        trainer.states[fold] = save_state(trainer.model)
+        lap("swapping a fold's weights and optimizer state in and out")
+    return steps
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--samples", type=int, default=12000)
+    p.add_argument("--epochs", type=int, default=3)
+    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--repeats", type=int, default=3)
+    args = p.parse_args()
+    from tune_jobs.jobs.fashion_data import load_fashion_mnist
+    from tune_jobs.jobs.fashion_mlp import JOB
+
+    data = load_fashion_mnist(None)
+    keep = JOB.subset(data.y_train, args.samples if args.samples < len(data.y_train) else None, 0)
+    x, y = data.x_train[keep], data.y_train[keep]
+    runs = [one_trial(x, y, args.epochs, args.threads) for _ in range(args.repeats)]
+    median = {name: statistics.median(run[name] for run in runs) for name in runs[0]}
+    total = sum(median.values())
+    print(f"{args.samples} images, 3 folds, {args.epochs} epochs, {args.threads} thread(s), "
+          f"median of {args.repeats} trials: {total:.2f} s per trial (folds in turns, validated once)")
+    for name, seconds in median.items():
+        print(f"{seconds:7.3f} s  {100 * seconds / total:5.1f} %  {name}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

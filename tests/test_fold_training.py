@@ -1,0 +1,143 @@
+"""The fold trainers: the folds fused into one model against the folds taking turns in one model."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tune_jobs.engine.fold_training import FusedFolds, TakingTurns, fold_trainer, why_not_fused
+from tune_jobs.engine.trainable import prepare_keras
+from tune_jobs.jobs.fashion_mlp import JOB
+
+CONFIG = {"activation": "relu", "batch_norm": 1, "dropout": 0.2, "layers": 1, "units": 32, "optimizer": "Adam",
+          "lr": 0.01, "batch_size": 64, "epochs": 3}
+
+
+def splits_of(x, y, k=3, seed=0):
+    return [(x[tr], y[tr], x[va], y[va]) for tr, va in JOB.splits(y, k, seed)]
+
+
+def train(trainer_class, splits, every_epoch=True, config=CONFIG):
+    prepare_keras(threads=1, seed=0)
+    models = [JOB.model(config) for _ in splits]
+    trainer = trainer_class(JOB, models, splits)
+    seen = []
+    trainer.train(config["epochs"], config["batch_size"], every_epoch, lambda epoch, scores: seen.append((epoch, scores)))
+    return trainer, seen
+
+
+@pytest.fixture(scope="module")
+def fashion_subset(real_data_dir):
+    from tune_jobs.jobs.fashion_data import load_fashion_mnist
+
+    data = load_fashion_mnist(str(real_data_dir))
+    keep = JOB.subset(data.y_train, 1500, 0)
+    return data.x_train[keep], data.y_train[keep]
+
+
+@pytest.mark.integration
+def test_fused_folds_score_as_taking_turns_within_fold_noise(fashion_subset):
+    """Same folds, same seeded starting weights; per-fold scores within fold noise of today's."""
+    splits = splits_of(*fashion_subset)
+    _, fused = train(FusedFolds, splits)
+    _, turns = train(TakingTurns, splits)
+    assert [epoch for epoch, _ in fused] == [epoch for epoch, _ in turns] == [1, 2, 3]
+    fused_scores = np.array([s["val_accuracy"] for s in fused[-1][1]])
+    turns_scores = np.array([s["val_accuracy"] for s in turns[-1][1]])
+    assert fused_scores.min() > 0.5 and turns_scores.min() > 0.5  # both learned (10 classes: 0.1 by chance)
+    spread = max(turns_scores.std(), 0.01)
+    assert abs(fused_scores.mean() - turns_scores.mean()) < 4 * spread, (fused_scores, turns_scores)
+    for scores in fused[-1][1]:
+        assert scores["fit_s"] > 0 and scores["score_s"] > 0 and np.isfinite(scores["loss"])
+
+
+def test_each_fused_copy_starts_from_its_folds_own_weights_and_sees_only_its_rows():
+    rng = np.random.default_rng(0)
+    x, y = rng.random((61, 28, 28), dtype=np.float32), np.arange(61) % 10  # 61 rows: folds of 21, 20, 20
+    splits = splits_of(x, y)
+    prepare_keras(threads=1, seed=0)
+    fused = FusedFolds(JOB, [JOB.model(CONFIG) for _ in splits], splits)
+    turns = TakingTurns(JOB, [JOB.model(CONFIG) for _ in splits], splits)  # built after: other draws
+    prepare_keras(threads=1, seed=0)
+    again = TakingTurns(JOB, [JOB.model(CONFIG) for _ in splits], splits)
+    for fold, model in enumerate(fused.models):
+        assert all(np.array_equal(a, b) for a, b in zip(model.get_weights(), again.states[fold][0]))
+    assert not np.array_equal(fused.models[0].get_weights()[-2], fused.models[1].get_weights()[-2])
+    assert not np.array_equal(turns.states[0][0][-2], again.states[0][0][-2])
+    own = [{row.tobytes() for row in split[0]} for split in splits]
+    lengths = {len(rows) for rows in fused.x}
+    assert len(lengths) == 1  # one fit: equal lengths, the shorter folds padded
+    for fold, rows in enumerate(fused.x):
+        assert {row.tobytes() for row in rows} == own[fold]  # its own rows, every one of them, and no other
+
+
+def test_padded_validation_rows_do_not_count():
+    """Folds of unequal size: each fold's fused score equals its own network's on its own rows."""
+    rng = np.random.default_rng(1)
+    x, y = rng.random((62, 28, 28), dtype=np.float32), np.arange(62) % 10
+    splits = splits_of(x, y)
+    assert len({len(s[2]) for s in splits}) > 1
+    trainer, seen = train(FusedFolds, splits, config={**CONFIG, "epochs": 1, "batch_size": 16})
+    for fold, (model, split) in enumerate(zip(trainer.models, splits)):
+        alone = model.evaluate(split[2], split[3], verbose=0, return_dict=True)
+        assert seen[-1][1][fold]["val_accuracy"] == pytest.approx(alone["accuracy"], abs=1e-6)
+
+
+def test_validated_and_reported_once_unless_every_epoch_is_asked_for(fashion_subset):
+    x, y = fashion_subset
+    splits = splits_of(x[:600], y[:600])
+    for trainer_class in (FusedFolds, TakingTurns):
+        _, seen = train(trainer_class, splits, every_epoch=False)
+        [(epoch, scores)] = seen
+        assert epoch == 3 and all("val_accuracy" in s and "accuracy" in s and s["fit_s"] > 0 for s in scores)
+        _, lockstep = train(trainer_class, splits, every_epoch=True)
+        assert [epoch for epoch, _ in lockstep] == [1, 2, 3]
+        assert all("val_accuracy" in s for _, scores in lockstep for s in scores)
+    turns, _ = train(TakingTurns, splits, every_epoch=False)
+    assert int(turns.states[0][1][0]) == 3 * np.ceil(400 / 64)  # fold 0's optimizer: 3 epochs of steps
+
+
+def test_a_nan_loss_fails_the_trial_at_its_epoch():
+    rng = np.random.default_rng(4)
+    splits = splits_of(rng.random((300, 28, 28), dtype=np.float32), np.arange(300) % 10)
+    for trainer_class in (FusedFolds, TakingTurns):
+        with pytest.raises(FloatingPointError, match="training loss became nan at epoch 1"):
+            train(trainer_class, splits, every_epoch=False, config={**CONFIG, "lr": 1e12, "batch_size": 8})
+
+
+def test_models_that_would_compute_otherwise_take_turns():
+    import keras
+
+    class OwnStep(keras.Sequential):
+        def train_step(self, data):
+            return super().train_step(data)
+
+    def compiled(model, **options):
+        model.compile(optimizer=keras.optimizers.Adam(**options), loss="mse")
+        return model
+
+    plain = compiled(keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)]))
+    own = compiled(OwnStep([keras.Input((3,)), keras.layers.Dense(1)]))
+    clipped = compiled(keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)]), global_clipnorm=1.0)
+    inputs = [keras.Input((3,)), keras.Input((2,))]
+    two = compiled(keras.Model(inputs, keras.layers.Dense(1)(keras.layers.Concatenate()(inputs))))
+    from dataclasses import replace
+
+    assert why_not_fused(plain, JOB) is None
+    assert "train_step" in why_not_fused(own, JOB)
+    assert "global_clipnorm" in why_not_fused(clipped, JOB)
+    assert "several inputs" in why_not_fused(two, JOB)
+    assert "class_weight" in why_not_fused(plain, replace(JOB, fit_options={"class_weight": {0: 1.0}}))
+    job = replace(JOB, build_model=lambda config: compiled(OwnStep([keras.Input((28, 28)), keras.layers.Flatten(),
+                                                                     keras.layers.Dense(10)])))
+    rng = np.random.default_rng(3)
+    splits = splits_of(rng.random((30, 28, 28)), np.arange(30) % 10)
+    assert isinstance(fold_trainer(job, CONFIG, splits, threads=2, every_epoch=True), TakingTurns)
+
+
+def test_fused_only_in_lockstep_with_several_threads():
+    rng = np.random.default_rng(5)
+    splits = splits_of(rng.random((30, 28, 28)), np.arange(30) % 10)
+    chosen = {(threads, every_epoch): type(fold_trainer(JOB, CONFIG, splits, threads, every_epoch))
+              for threads in (1, 2) for every_epoch in (False, True)}
+    assert chosen == {(1, False): TakingTurns, (1, True): TakingTurns, (2, False): TakingTurns, (2, True): FusedFolds}

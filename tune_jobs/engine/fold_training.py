@@ -1,0 +1,262 @@
+"""How the k fold models of a trial are trained: fused into one Keras model, or one model in turns.
+
+A trainer calls ``on_epoch(epoch, scores per fold)`` after every epoch when ``every_epoch`` (a
+scheduler, a budget or MLflow's curves read them: the folds then train in lockstep), else only
+once, after the last epoch, validated then and only then.
+
+- :class:`TakingTurns`: one compiled model, each fold's weights and optimizer state swapped in for
+  its turn: Keras traces a model's steps once per trial instead of once per fold. In lockstep a
+  turn is one epoch; otherwise a turn is a fold's every epoch in one ``fit`` (Keras sets up a
+  ``fit`` k times per trial instead of k x epochs times).
+- :class:`FusedFolds`: k copies of the job's network side by side in one Keras model, each with
+  its own weights (as its own model would start) and optimizer state, each step feeding every
+  copy a batch of its own fold; one ``fit`` for every epoch, all folds validated in one pass.
+  Its step is traced once for k copies (about k times as long); it paid only in lockstep with
+  more than one thread per trial (``benchmarks/fused_folds.py``; :func:`fold_trainer` chooses).
+
+Either way the model runs ``STEPS_PER_EXECUTION`` steps per call into TensorFlow (where its
+compile arguments can be copied): a small model's step is short, and Keras' per-call work
+between steps was a sixth of an epoch's time on this machine's CPUs.
+Models that a fused copy would compute otherwise take turns (:func:`why_not_fused` says why):
+their own ``train_step``, several inputs or outputs, an optimizer that couples variables
+(``global_clipnorm``, EMA), ``fit`` options Keras refuses for a multi-output model.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import Any, Callable, Mapping, Protocol
+
+import numpy as np
+
+from tune_jobs.jobs.base import Job
+
+# Validation is forward passes only: large batches cut its per-batch cost.
+VALIDATION_BATCH = 4096
+# Training steps per call into TensorFlow (Keras' ``steps_per_execution``).
+STEPS_PER_EXECUTION = 16
+# Fused folds measured faster only in lockstep and from this many TensorFlow threads per trial up
+# (BENCHMARKS.md, section 14): 0.86 of taking turns' time at 2 threads, 0.96-1.10 at one.
+FUSED_FROM_THREADS = 2
+# ``fit`` options that mean the same for k fused outputs as for one model.
+FUSABLE_FIT_OPTIONS = frozenset({"shuffle"})
+
+Split = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]  # x_train, y_train, x_val, y_val
+FoldScores = dict[str, float]  # Keras' names: loss, <metric>, val_<metric>, val_loss; and fit_s, score_s
+OnEpoch = Callable[[int, list[FoldScores]], None]
+
+
+class FoldTrainer(Protocol):
+    def train(self, epochs: int, batch_size: int, every_epoch: bool, on_epoch: OnEpoch) -> None:
+        """Train every fold ``epochs`` epochs; ``on_epoch(epoch, scores per fold)`` after each
+        (``every_epoch``) or after the last; a fold's ``fit_s``/``score_s`` are its seconds
+        since the previous call."""
+
+
+def fold_trainer(job: Job, config: Mapping[str, Any], splits: list[Split], threads: int,
+                 every_epoch: bool) -> FoldTrainer:
+    """Fused folds where they measured faster (in lockstep, with several threads) and the model
+    allows it; else turns."""
+    models = [job.model(config) for _ in splits]  # fold order: each fold's seeded initial weights
+    if every_epoch and threads >= FUSED_FROM_THREADS and not why_not_fused(models[0], job):
+        return FusedFolds(job, models, splits)
+    return TakingTurns(job, models, splits)
+
+
+def why_not_fused(model, job: Job) -> str | None:
+    """Why ``model`` cannot be trained as one of k fused copies (None: it can)."""
+    import keras
+
+    for step in ("train_step", "test_step", "compute_loss"):
+        if getattr(type(model), step) is not getattr(keras.Model, step):
+            return f"the model has its own {step}"
+    try:
+        if len(model.inputs) != 1 or len(model.outputs) != 1:
+            return "the model has several inputs or outputs"
+    except (AttributeError, ValueError):
+        return "the model has no defined input"
+    compiled = model.get_compile_config() or {}
+    if compiled.get("loss_weights") is not None or compiled.get("weighted_metrics"):
+        return "the model is compiled with loss_weights or weighted_metrics"
+    optimizer = (compiled.get("optimizer") or {}).get("config", {})
+    if optimizer.get("global_clipnorm") or optimizer.get("use_ema") or optimizer.get("gradient_accumulation_steps"):
+        return "the optimizer couples variables (global_clipnorm, EMA or gradient accumulation)"
+    unfusable = set(job.fit_options) - FUSABLE_FIT_OPTIONS
+    if unfusable:
+        return f"fit options {sorted(unfusable)} apply to one output"
+    try:
+        compile_arguments(compiled, 2)
+    except Exception as exc:  # a custom loss, metric or optimizer Keras cannot rebuild from its config
+        return f"its compile arguments cannot be copied ({exc})"
+    return None
+
+
+def compile_arguments(compiled: Mapping[str, Any], outputs: int | None = None) -> dict[str, Any]:
+    """``compile`` arguments rebuilt from a model's compile config (as Keras' own
+    ``compile_from_config`` does), with STEPS_PER_EXECUTION; for ``outputs`` fused copies, a fresh
+    loss and metrics per output, the metrics weighted ones so that rows padding a shorter fold's
+    validation set (weight 0) do not count. The optimizer's state is per variable, so one
+    optimizer keeps each copy's own."""
+    import keras
+
+    def rebuilt() -> dict[str, Any]:
+        return keras.saving.deserialize_keras_object(dict(compiled))  # new objects every call
+
+    arguments = rebuilt()
+    arguments["steps_per_execution"] = max(compiled.get("steps_per_execution") or 1, STEPS_PER_EXECUTION)
+    if outputs is None:
+        return arguments
+    copies = [rebuilt() for _ in range(outputs)]
+    return {**arguments, "loss": [c["loss"] for c in copies], "metrics": None,
+            "weighted_metrics": [c.get("metrics") or [] for c in copies]}
+
+
+def more_steps_per_call(model):
+    """``model`` compiled again as the job compiled it, but with STEPS_PER_EXECUTION (where its
+    compile arguments can be rebuilt; else as it was)."""
+    try:
+        model.compile(**compile_arguments(model.get_compile_config()))
+    except Exception:  # a custom loss, metric or optimizer: kept as the job compiled it
+        pass
+    return model
+
+
+class FusedFolds:
+    def __init__(self, job: Job, models: list, splits: list[Split]):
+        import keras
+
+        self.job, self.models, self.k = job, models, len(models)
+        inputs = [keras.Input(shape=models[0].inputs[0].shape[1:], name=f"x{i}") for i in range(self.k)]
+        outputs = [keras.layers.Identity(name=f"fold{i}")(m(x)) for i, (m, x) in enumerate(zip(models, inputs))]
+        self.model = keras.Model(inputs, outputs)
+        self.model.compile(**compile_arguments(models[0].get_compile_config(), self.k))
+        self.x, self.y = _padded([s[0] for s in splits]), _padded([s[1] for s in splits])
+        self.val_x, self.val_y = _padded([s[2] for s in splits]), _padded([s[3] for s in splits])
+        self.val_weight = _weights([len(s[2]) for s in splits])
+        self.val_rows = splits  # the scorer's: each fold's own validation rows, unpadded
+
+    def train(self, epochs: int, batch_size: int, every_epoch: bool, on_epoch: OnEpoch) -> None:
+        import keras
+
+        trainer = self
+
+        class EachEpoch(keras.callbacks.Callback):
+            def on_train_begin(self, logs=None):
+                self.began = time.monotonic()
+
+            def on_epoch_end(self, epoch, logs=None):
+                scores = [{name: logs[f"fold{i}_{name}"] for name in _fold_names(logs, i)} for i in range(trainer.k)]
+                for fold in scores:
+                    _check_finite(fold, epoch + 1)
+                if every_epoch or epoch + 1 == epochs:
+                    fit_s = (time.monotonic() - self.began) / trainer.k  # a step trains all: an equal share each
+                    trainer._validate(scores)
+                    for fold in scores:
+                        fold["fit_s"] = fit_s
+                    on_epoch(epoch + 1, scores)
+                    self.began = time.monotonic()
+
+        self.model.fit(self.x, self.y, batch_size=batch_size, epochs=epochs, verbose=0, callbacks=[EachEpoch()],
+                       **self.job.fit_options)
+
+    def _validate(self, scores: list[FoldScores]) -> None:
+        began = time.monotonic()
+        if self.job.scorer:  # the job's own scorer, on each fold's network and its own rows
+            for fold, (model, split) in enumerate(zip(self.models, self.val_rows)):
+                scores[fold][f"val_{self.job.objective.metric}"] = float(self.job.scorer(model, split[2], split[3]))
+        else:
+            logs = self.model.evaluate(self.val_x, self.val_y, sample_weight=self.val_weight,
+                                       batch_size=VALIDATION_BATCH, verbose=0, return_dict=True)
+            for fold in range(self.k):
+                scores[fold].update({f"val_{name}": logs[f"fold{fold}_{name}"] for name in _fold_names(logs, fold)})
+        for fold in scores:
+            fold["score_s"] = (time.monotonic() - began) / self.k
+
+
+def _fold_names(logs: Mapping[str, float], fold: int) -> list[str]:
+    prefix = f"fold{fold}_"
+    return [name[len(prefix):] for name in logs if name.startswith(prefix)]
+
+
+def _padded(arrays: list[np.ndarray]) -> list[np.ndarray]:
+    """Folds of unequal length (at most a few rows) made equal for one ``fit``: a shorter fold
+    repeats its own first rows, so that it still sees only its own data."""
+    longest = max(len(a) for a in arrays)
+    return [a if len(a) == longest else np.concatenate([a, a[:longest - len(a)]]) for a in arrays]
+
+
+def _weights(lengths: list[int]) -> list[np.ndarray] | None:
+    """Validation weights: 1 for a fold's own rows, 0 for the rows that pad it (None: none padded)."""
+    longest = max(lengths)
+    if all(n == longest for n in lengths):
+        return None
+    return [np.concatenate([np.ones(n, "float32"), np.zeros(longest - n, "float32")]) for n in lengths]
+
+
+def _check_finite(scores: FoldScores, epoch: int) -> None:
+    """A NaN loss fails the trial: it cannot recover."""
+    if not math.isfinite(scores["loss"]):
+        raise FloatingPointError(f"training loss became {scores['loss']} at epoch {epoch}")
+
+
+State = tuple[list[np.ndarray], list[np.ndarray]]  # a fold's model weights, its optimizer's variables
+
+
+class TakingTurns:
+    def __init__(self, job: Job, models: list, splits: list[Split]):
+        self.job, self.model, self.splits = job, more_steps_per_call(models[0]), splits
+        self.model.optimizer.build(self.model.trainable_variables)
+        fresh = [v.numpy() for v in self.model.optimizer.variables]
+        self.states: list[State] = [(m.get_weights(), fresh) for m in models]
+
+    def train(self, epochs: int, batch_size: int, every_epoch: bool, on_epoch: OnEpoch) -> None:
+        if not every_epoch:  # a fold's turn is all its epochs: one fit each
+            on_epoch(epochs, [self._turn(fold, batch_size, 0, epochs, validated=True)
+                              for fold in range(len(self.splits))])
+            return
+        for epoch in range(1, epochs + 1):
+            on_epoch(epoch, [self._turn(fold, batch_size, epoch - 1, epoch, validated=True)
+                             for fold in range(len(self.splits))])
+
+    def _turn(self, fold: int, batch_size: int, initial_epoch: int, epochs: int, validated: bool) -> FoldScores:
+        load_state(self.model, self.states[fold])
+        scores = train_epochs(self.model, self.splits[fold], batch_size, initial_epoch, epochs, self.job, validated)
+        self.states[fold] = save_state(self.model)
+        return scores
+
+
+def load_state(model, state: State) -> None:
+    weights, optimizer = state
+    model.set_weights(weights)
+    for variable, value in zip(model.optimizer.variables, optimizer):
+        variable.assign(value)
+
+
+def save_state(model) -> State:
+    return model.get_weights(), [v.numpy() for v in model.optimizer.variables]
+
+
+def train_epochs(model, split: Split, batch_size: int, initial_epoch: int, epochs: int, job: Job,
+                 validated: bool = True) -> FoldScores:
+    """Epochs ``initial_epoch + 1 .. epochs`` of one fold model, validated after the last (by Keras
+    or by the job's scorer) if asked, with the seconds of each. A NaN loss fails the trial."""
+    x_train, y_train, x_val, y_val = split
+    by_keras = validated and not job.scorer
+    validation = {"validation_data": (x_val, y_val), "validation_batch_size": VALIDATION_BATCH,
+                  "validation_freq": epochs} if by_keras else {}
+    import keras
+
+    options = {**job.fit_options, "callbacks": [*job.fit_options.get("callbacks", []), keras.callbacks.TerminateOnNaN()]}
+    started = time.monotonic()
+    history = model.fit(x_train, y_train, batch_size=batch_size, epochs=epochs, initial_epoch=initial_epoch,
+                        verbose=0, **validation, **options)
+    scores = {name: values[-1] for name, values in history.history.items()}
+    scores["fit_s"], scores["score_s"] = time.monotonic() - started, 0.0
+    for epoch, loss in enumerate(history.history["loss"], start=initial_epoch + 1):
+        _check_finite({"loss": loss}, epoch)
+    if validated and job.scorer:
+        started = time.monotonic()
+        scores[f"val_{job.objective.metric}"] = float(job.scorer(model, x_val, y_val))
+        scores["score_s"] = time.monotonic() - started
+    return scores
