@@ -101,12 +101,13 @@ def test_eight_workers_on_this_machine(real_data_dir, ray_tmpdir, write_space, t
     assert summary["test_score"] is None
 
 
-@pytest.mark.parametrize("how", ["sigterm"])
+@pytest.mark.parametrize("how", ["sigterm", "kill"])
 def test_an_interrupted_sweep_resumes_without_repeats(how, real_data_dir, ray_tmpdir, write_space, tmp_path,
                                                      monkeypatch):
-    """SIGTERM to the driver (timeout, Kubernetes, a batch system's end of job), then --resume with
-    a relative path; the finished run directory copied elsewhere still reports. Ctrl-C, SIGHUP and SIGKILL of the driver
-    and its Ray: tests/test_searchers.py (the analytic trainable), the stop button: tests/test_api.py."""
+    """SIGTERM to the driver (timeout, Kubernetes, a batch system's end of job) or SIGKILL of the
+    driver and its Ray, then --resume with a relative path; the finished run directory copied
+    elsewhere still reports. Ctrl-C and SIGHUP (and a moved run directory): tests/test_searchers.py
+    (the analytic trainable); the stop button: tests/test_api.py."""
     text = "grid:\n  activation: [relu, swish, selu]\n  lr: [0.001, 0.01]\n  batch_size: [256]\n  epochs: [2]\n"
     space = write_space(text)
     out = tmp_path / "runs"

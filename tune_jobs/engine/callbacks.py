@@ -12,6 +12,7 @@ from pathlib import Path
 from ray import tune
 
 from tune_jobs.jobs.objective import Objective
+from tune_jobs.records import rundir
 from tune_jobs.records.results import number, read_trials, trial_row, write_rows
 from tune_jobs.space.spec import Spec
 from tune_jobs.engine import progress
@@ -69,7 +70,7 @@ class TrialsRecorder(tune.Callback):
 
     def _start(self, trials) -> None:
         if self._rows is None:  # first call of this session: what a resumed run already had
-            rows = read_trials(self.path)
+            rows = read_trials(rundir.located(self.path))
             position = {row["trial_id"]: i for i, row in enumerate(rows)}  # keep the table's order
             elapsed = {row["trial_id"]: number(row.get("elapsed_s")) for row in rows}
             ended = sorted((t for t in trials if t.status in ("TERMINATED", "ERROR")),
@@ -90,7 +91,7 @@ class TrialsRecorder(tune.Callback):
         now = time.monotonic()
         if not self._unwritten or (when_due and now - self._written_at < self.WRITE_EVERY_S):
             return
-        write_rows(self.path, list(self._rows.values()), self.spec, self.objective)
+        write_rows(rundir.located(self.path), list(self._rows.values()), self.spec, self.objective)
         self._unwritten, self._written_at = False, now
 
 
@@ -202,7 +203,7 @@ class BudgetStopper(tune.Stopper):
     def __call__(self, trial_id: str, result: dict) -> bool:
         # By epoch, not by call: Ray repeats a function trainable's last result when it returns.
         if self._before is None:
-            self._before = used_by(read_trials(self.trials_path), self.cv)
+            self._before = used_by(read_trials(rundir.located(self.trials_path)), self.cv)
         self._epochs[trial_id] = max(self._epochs.get(trial_id, 0), int(result.get("epoch", 0)))
         return False
 

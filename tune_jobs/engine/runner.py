@@ -48,7 +48,7 @@ def run_sweep(settings: RunSettings, spec: Spec, job: Job, data: Data, run_dir: 
     with ray_output_to(run_dir / rundir.DRIVER_LOG):
         started_ray = start_ray(settings.address, run_dir / rundir.DRIVER_LOG, settings.cpus)
         try:
-            with stop_signals_as_ctrl_c():  # after ray.init, which sets its own SIGTERM handler
+            with stop_signals_as_ctrl_c(), rundir.running_in(run_dir):  # after ray.init (its SIGTERM handler)
                 plan, cpus, outcome = search_and_refit(settings, spec, job, data, run_dir, resume, trainable,
                                                        parent_run)
         finally:

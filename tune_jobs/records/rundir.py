@@ -13,7 +13,8 @@ import os
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from contextlib import contextmanager
+from typing import Any, Iterable, Iterator, Mapping
 
 SETTINGS = "run.json"  # the run's options, so that --resume needs only the directory
 SPACE = "space.yaml"  # the search-space file as it was used
@@ -43,6 +44,28 @@ def new_run_dir(out: str | Path, name: str) -> Path:
         except FileExistsError:
             continue
     raise RuntimeError(f"{out}: cannot create a run directory for {name}-{stamp}")
+
+
+# The run directory of the sweep this process runs now (see ``located``).
+_current: Path | None = None
+
+
+@contextmanager
+def running_in(run_dir: Path) -> Iterator[None]:
+    """While a sweep runs, its files are found in ``run_dir`` as it is now: Ray pickles our
+    callbacks and searchers with its experiment, holding the paths of where the run started,
+    and a run directory copied elsewhere (``rsync-down``) must still resume."""
+    global _current
+    before, _current = _current, Path(run_dir)
+    try:
+        yield
+    finally:
+        _current = before
+
+
+def located(path: Path | str) -> Path:
+    """``path``, a file directly in a run directory, in the run directory of the sweep running now."""
+    return _current / Path(path).name if _current is not None else Path(path)
 
 
 def write_text(path: Path, text: str) -> None:

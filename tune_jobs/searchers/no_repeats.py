@@ -94,6 +94,10 @@ class NoRepeats(Searcher):
         inner.write_bytes(state["inner"])
         self.inner.restore(str(inner))
         inner.unlink()
+        if hasattr(self.inner, "_ot_study"):  # Ray's OptunaSearch, pickled with its journal file's path
+            from tune_jobs.searchers.optuna_tpe import journal_where_the_run_is
+
+            journal_where_the_run_is(self.inner)
         # Trials live at the interruption run again under their ids: their results still reach the sampler.
         self._known, self._live = state["known"], state["live"]
         self._rng.bit_generator.state = state["rng"]
@@ -127,6 +131,6 @@ class NoRepeats(Searcher):
     def _record_answer(self, config: Mapping[str, Any], result: Mapping[str, Any]) -> None:
         line = json.dumps({"config": {k: v for k, v in config.items()}, self.metric: result.get(self.metric),
                            "epoch": result.get("epoch")}, default=str)
-        with self.answers_path.open("a") as handle:
+        with rundir.located(self.answers_path).open("a") as handle:
             handle.write(line + "\n")
 

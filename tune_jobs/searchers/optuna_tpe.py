@@ -68,3 +68,16 @@ def storage(request: SearchRequest):
     if request.optuna_storage:
         return optuna.storages.RDBStorage(request.optuna_storage)
     return JournalStorage(JournalFileBackend(str(request.run_dir / rundir.OPTUNA_JOURNAL)))
+
+
+def journal_where_the_run_is(searcher) -> None:
+    """A resumed OptunaSearch reads and writes the study's journal in the run directory as it is
+    now, not where the run started (a moved or copied run directory)."""
+    from optuna.storages.journal import JournalFileBackend
+
+    storage = searcher._storage  # the study's too: unpickled together, one object
+    backend = getattr(storage, "_backend", None)
+    if isinstance(backend, JournalFileBackend):
+        here = rundir.located(backend._file_path)
+        if str(here) != backend._file_path:
+            storage._backend = JournalFileBackend(str(here))
