@@ -89,11 +89,23 @@ def real_data_dir() -> Path:
 
 
 # The slowest test files first (measured with --durations): the tests are spread over two
-# processes a file at a time, and a long file started last would run alone at the end.
+# processes a file at a time, and a long file started last runs alone at the end. (xdist's own
+# file scheduler starts the files with the most tests first; `ray up`'s one test came last.)
 SLOW_FIRST = ("test_ray_up.py", "test_sweep_integration.py", "test_cluster.py", "test_searchers.py", "test_sklearn.py",
               "test_jobs.py", "test_notebook.py", "test_api.py", "test_compare.py", "test_user_jobs.py")
 
 
-def pytest_collection_modifyitems(items) -> None:
-    rank = {name: i for i, name in enumerate(SLOW_FIRST)}
-    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: a file's own order kept
+def pytest_xdist_make_scheduler(config, log):
+    from xdist.scheduler import LoadFileScheduling
+
+    class SlowFilesFirst(LoadFileScheduling):
+        def _assign_work_unit(self, node):
+            if not getattr(self, "_reordered", False):
+                rank = {name: i for i, name in enumerate(SLOW_FIRST)}
+                scopes = sorted(self.workqueue.items(), key=lambda item: rank.get(Path(item[0]).name, len(rank)))
+                self.workqueue.clear()
+                self.workqueue.update(scopes)
+                self._reordered = True
+            super()._assign_work_unit(node)
+
+    return SlowFilesFirst(config, log) if config.getoption("dist") == "loadfile" else None
