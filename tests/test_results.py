@@ -10,7 +10,7 @@ from tune_jobs.records.results import (
     read_trials,
     summarize,
     trial_row,
-    write_trials,
+    write_rows,
 )
 
 from tune_jobs.jobs.fashion_mlp import HYPERPARAMETERS
@@ -49,7 +49,7 @@ def test_table_round_trip_best_and_summary(tmp_path):
     ended = [(trial("t1", acc=0.70), False, 10.0), (trial("t0", acc=0.85, activation="swish", lr=0.002), False, 20.0),
              (trial("t2", epochs_trained=2, acc=0.99), True, 30.04)]
     path = tmp_path / "trials.csv"
-    write_trials(path, ended, SPEC, ACC)
+    write_rows(path, [trial_row(t, SPEC, ACC, failed, elapsed) for t, failed, elapsed in ended], SPEC, ACC)
     rows = read_trials(path)
     assert [r["trial_id"] for r in rows] == ["t1", "t0", "t2"]  # Ray's order, the order of creation
     assert list(rows[0]) == ["trial_id", "status", "activation", "lr", "max_epochs", "cv_accuracy",

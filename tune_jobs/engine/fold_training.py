@@ -11,8 +11,9 @@ once, after the last epoch, validated then and only then.
 - :class:`FusedFolds`: k copies of the job's network side by side in one Keras model, each with
   its own weights (as its own model would start) and optimizer state, each step feeding every
   copy a batch of its own fold; one ``fit`` for every epoch, all folds validated in one pass.
-  Its step is traced once for k copies (about k times as long); it paid only in lockstep with
-  more than one thread per trial (``benchmarks/fused_folds.py``; :func:`fold_trainer` chooses).
+  Its step is traced for k copies at once, which short trials do not earn back; it paid only in
+  lockstep with more than one thread per trial (``benchmarks/fused_folds.py``; :func:`fold_trainer`
+  chooses).
 
 Either way the model runs ``STEPS_PER_EXECUTION`` steps per call into TensorFlow (where its
 compile arguments can be copied): a small model's step is short, and Keras' per-call work
@@ -211,17 +212,15 @@ class TakingTurns:
         self.states: list[State] = [(m.get_weights(), fresh) for m in models]
 
     def train(self, epochs: int, batch_size: int, every_epoch: bool, on_epoch: OnEpoch) -> None:
-        if not every_epoch:  # a fold's turn is all its epochs: one fit each
-            on_epoch(epochs, [self._turn(fold, batch_size, 0, epochs, validated=True)
-                              for fold in range(len(self.splits))])
-            return
-        for epoch in range(1, epochs + 1):
-            on_epoch(epoch, [self._turn(fold, batch_size, epoch - 1, epoch, validated=True)
-                             for fold in range(len(self.splits))])
+        # A turn is one epoch of each fold (lockstep), or all of a fold's epochs in one fit.
+        turns = [(epoch - 1, epoch) for epoch in range(1, epochs + 1)] if every_epoch else [(0, epochs)]
+        for initial_epoch, last_epoch in turns:
+            on_epoch(last_epoch, [self._turn(fold, batch_size, initial_epoch, last_epoch)
+                                  for fold in range(len(self.splits))])
 
-    def _turn(self, fold: int, batch_size: int, initial_epoch: int, epochs: int, validated: bool) -> FoldScores:
+    def _turn(self, fold: int, batch_size: int, initial_epoch: int, epochs: int) -> FoldScores:
         load_state(self.model, self.states[fold])
-        scores = train_epochs(self.model, self.splits[fold], batch_size, initial_epoch, epochs, self.job, validated)
+        scores = train_epochs(self.model, self.splits[fold], batch_size, initial_epoch, epochs, self.job)
         self.states[fold] = save_state(self.model)
         return scores
 
@@ -237,14 +236,12 @@ def save_state(model) -> State:
     return model.get_weights(), [v.numpy() for v in model.optimizer.variables]
 
 
-def train_epochs(model, split: Split, batch_size: int, initial_epoch: int, epochs: int, job: Job,
-                 validated: bool = True) -> FoldScores:
+def train_epochs(model, split: Split, batch_size: int, initial_epoch: int, epochs: int, job: Job) -> FoldScores:
     """Epochs ``initial_epoch + 1 .. epochs`` of one fold model, validated after the last (by Keras
-    or by the job's scorer) if asked, with the seconds of each. A NaN loss fails the trial."""
+    or by the job's scorer), with the seconds of each. A NaN loss fails the trial."""
     x_train, y_train, x_val, y_val = split
-    by_keras = validated and not job.scorer
-    validation = {"validation_data": (x_val, y_val), "validation_batch_size": VALIDATION_BATCH,
-                  "validation_freq": epochs} if by_keras else {}
+    validation = {} if job.scorer else {"validation_data": (x_val, y_val), "validation_batch_size": VALIDATION_BATCH,
+                                        "validation_freq": epochs}
     import keras
 
     options = {**job.fit_options, "callbacks": [*job.fit_options.get("callbacks", []), keras.callbacks.TerminateOnNaN()]}
@@ -255,7 +252,7 @@ def train_epochs(model, split: Split, batch_size: int, initial_epoch: int, epoch
     scores["fit_s"], scores["score_s"] = time.monotonic() - started, 0.0
     for epoch, loss in enumerate(history.history["loss"], start=initial_epoch + 1):
         _check_finite({"loss": loss}, epoch)
-    if validated and job.scorer:
+    if job.scorer:
         started = time.monotonic()
         scores[f"val_{job.objective.metric}"] = float(job.scorer(model, x_val, y_val))
         scores["score_s"] = time.monotonic() - started

@@ -76,16 +76,9 @@ def error_message(error_file: str | None) -> str:
     return lines[-1][:500] if lines else "trial failed"
 
 
-def write_trials(path: Path, finished: Iterable[tuple[TrialLike, bool, float | None]], spec: Spec,
-                 objective: Objective) -> list[dict[str, Any]]:
-    """Write the rows of ``(trial, failed, elapsed_s)`` in the order given: the order trials ended
-    (a searcher's trial ids are random, so they cannot order the table)."""
-    rows = [trial_row(t, spec, objective, failed, elapsed) for t, failed, elapsed in finished]
-    write_rows(path, rows, spec, objective)
-    return rows
-
-
 def write_rows(path: Path, rows: list[Mapping[str, Any]], spec: Spec, objective: Objective) -> None:
+    """Write ``rows`` (``trial_row``'s) in the order given: the order trials ended (a searcher's
+    trial ids are random, so they cannot order the table)."""
     rundir.write_csv(path, rows, columns(spec.columns, objective))
 
 
