@@ -1,5 +1,7 @@
 """The compute budget's arithmetic and its stopper, on fake results (no Ray run)."""
 
+import pickle
+
 from tune_jobs.records import rundir
 from tune_jobs.engine.budget import trials_within, used_by
 from tune_jobs.engine.callbacks import BudgetStopper
@@ -25,3 +27,4 @@ def test_stopper_counts_epochs_not_calls_and_what_a_resumed_run_had(tmp_path):
     assert not stopper.stop_all()  # 12 + 9 + 6 = 27
     stopper("c", {"epoch": 3})
     assert stopper.stop_all()  # 30
+    assert pickle.loads(pickle.dumps(stopper)).stop_all()

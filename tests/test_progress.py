@@ -1,10 +1,14 @@
 import io
+import itertools
+import pickle
 from types import SimpleNamespace
 
 from tune_jobs.jobs.objective import SEED_OBJECTIVE, Objective
 from tune_jobs.engine import progress
 from tune_jobs.engine.callbacks import ProgressView
 from tune_jobs.engine.progress import Counts, clock, eta_s, format_line
+
+IDS = itertools.count()
 
 
 def test_line_and_eta():
@@ -17,27 +21,53 @@ def test_line_and_eta():
     assert clock(None) == "?" and clock(3725) == "1:02:05"
 
 
-def t(status, acc=None):
-    return SimpleNamespace(status=status, config={}, last_result={"cv_accuracy": acc} if acc else {})
+def t(status, acc=None, trial_id=None):
+    return SimpleNamespace(status=status, config={}, last_result={"cv_accuracy": acc} if acc else {},
+                           trial_id=trial_id or str(next(IDS)))
 
 
 def test_view_prints_a_line_per_finished_trial_when_not_a_terminal(monkeypatch):
     out = io.StringIO()
     monkeypatch.setattr(progress, "console", out)
     view = ProgressView(3, SEED_OBJECTIVE)
-    view.on_step_end(0, [t("RUNNING"), t("PENDING"), t("PENDING")])
-    view.on_step_end(1, [t("RUNNING"), t("RUNNING"), t("PENDING")])  # nothing finished: no line
-    view.on_trial_complete(2, [], None)  # Ray's event, before the step ends
-    view.on_step_end(2, [t("TERMINATED", 0.7), t("RUNNING"), t("PENDING")])
-    view.on_trial_complete(3, [], None)
-    view.on_trial_error(3, [], None)
-    view.on_step_end(3, [t("TERMINATED", 0.7), t("TERMINATED", 0.9), t("ERROR")])
-    view.on_experiment_end([t("TERMINATED", 0.7), t("TERMINATED", 0.9), t("ERROR")])
+    a, b, c = t("RUNNING", trial_id="a"), t("PENDING", trial_id="b"), t("PENDING", trial_id="c")
+    trials = [a, b, c]
+    view.on_step_end(0, trials)
+    b.status = "RUNNING"
+    view.on_trial_start(1, trials, b)
+    view.on_step_end(1, trials)  # nothing finished: no line
+    a.last_result = {"cv_accuracy": 0.7}
+    view.on_trial_complete(2, trials, a)  # Ray's event, before the step ends (the status follows)
+    a.status = "TERMINATED"
+    view.on_step_end(2, trials)
+    b.last_result = {"cv_accuracy": 0.9}
+    view.on_trial_complete(3, trials, b)
+    view.on_trial_error(3, trials, c)
+    view.on_trial_complete(3, trials, a)  # an event twice counts once
+    b.status, c.status = "TERMINATED", "ERROR"
+    view.on_step_end(3, trials)
+    view.on_experiment_end(trials)
     lines = out.getvalue().splitlines()
     assert len(lines) == 3
     assert lines[1].startswith("trials 1/3 done 1 running 1 pending 1 failed 0 | best cv_accuracy 0.7000")
     assert lines[2].startswith("trials 3/3 done 2 running 0 pending 0 failed 1 | best cv_accuracy 0.9000")
     assert lines[2].endswith("eta 0:00:00")
+
+
+def test_a_resumed_session_counts_what_had_ended_once_then_by_events(monkeypatch):
+    out = io.StringIO()
+    monkeypatch.setattr(progress, "console", out)
+    view = ProgressView(4, SEED_OBJECTIVE)
+    view.on_step_end(0, [t("RUNNING")])  # the interrupted session's count
+    view = pickle.loads(pickle.dumps(view))  # Ray restores its callbacks from the saved experiment
+    trials = [t("TERMINATED", 0.8), t("ERROR"), t("RUNNING"), t("PENDING")]
+    view.on_step_end(0, trials)
+    assert out.getvalue().splitlines()[-1].startswith("trials 2/4 done 1 running 1 pending 1 failed 1")
+    trials[2].last_result = {"cv_accuracy": 0.85}
+    view.on_trial_complete(1, trials, trials[2])
+    view.on_step_end(1, trials)
+    assert out.getvalue().splitlines()[-1].startswith(
+        "trials 3/4 done 2 running 0 pending 1 failed 1 | best cv_accuracy 0.8500")
 
 
 def test_a_budgeted_sweep_shows_compute_spent_and_its_eta_follows_compute(monkeypatch):
@@ -51,12 +81,18 @@ def test_a_budgeted_sweep_shows_compute_spent_and_its_eta_follows_compute(monkey
     view = ProgressView(50, SEED_OBJECTIVE, budget=360, cv=3)
 
     def trial(status, epoch, acc=0.8):
-        return SimpleNamespace(status=status, config={}, last_result={"cv_accuracy": acc, "epoch": epoch})
+        return SimpleNamespace(status=status, config={}, last_result={"cv_accuracy": acc, "epoch": epoch},
+                               trial_id=str(next(IDS)))
 
-    view.on_step_end(0, [trial("RUNNING", 0)])
+    first, second = trial("RUNNING", 0), trial("PENDING", 0)
+    view.on_step_end(0, [first, second])
     now[0] = 100.0  # a quarter of the budget in 100 s: 300 s to go
-    view.on_trial_complete(1, [], None)
-    view.on_step_end(1, [trial("TERMINATED", 20), trial("RUNNING", 10)])
+    second.status = "RUNNING"
+    view.on_trial_start(1, [first, second], second)
+    first.last_result, second.last_result = {"cv_accuracy": 0.8, "epoch": 20}, {"cv_accuracy": 0.8, "epoch": 10}
+    view.on_trial_complete(1, [first, second], first)
+    first.status = "TERMINATED"
+    view.on_step_end(1, [first, second])
     assert out.getvalue().splitlines()[-1].endswith("elapsed 0:01:40 eta 0:05:00")
 
 
@@ -70,13 +106,16 @@ def test_eta_counts_running_trials_by_their_epochs(monkeypatch):
     view = ProgressView(10, SEED_OBJECTIVE)
 
     def trial(status, epoch):
-        return SimpleNamespace(status=status, config={"epochs": 10},
+        return SimpleNamespace(status=status, config={"epochs": 10}, trial_id=str(next(IDS)),
                                last_result={"cv_accuracy": 0.8, "epoch": epoch} if epoch else {})
 
-    view.on_step_end(0, [trial("RUNNING", 0), trial("RUNNING", 0)] + [trial("PENDING", 0)] * 8)
+    trials = [trial("RUNNING", 0), trial("RUNNING", 0)] + [trial("PENDING", 0) for _ in range(8)]
+    view.on_step_end(0, trials)
     now[0] = 60.0
-    view.on_trial_complete(1, [], None)
-    view.on_step_end(1, [trial("TERMINATED", 10), trial("RUNNING", 9)] + [trial("PENDING", 0)] * 8)
+    trials[0].last_result, trials[1].last_result = {"cv_accuracy": 0.8, "epoch": 10}, {"epoch": 9}
+    view.on_trial_complete(1, trials, trials[0])
+    trials[0].status = "TERMINATED"
+    view.on_step_end(1, trials)
     assert out.getvalue().splitlines()[-1].endswith("elapsed 0:01:00 eta 0:04:16")
 
 
@@ -87,26 +126,36 @@ def test_a_minimized_metric_shows_its_lowest_value(monkeypatch):
     view = ProgressView(3, mse)
 
     def trial(status, value=None):
-        return SimpleNamespace(status=status, config={}, last_result={"cv_mse": value} if value else {})
+        return SimpleNamespace(status=status, config={}, last_result={"cv_mse": value} if value else {},
+                               trial_id=str(next(IDS)))
 
     view.on_step_end(0, [trial("TERMINATED", 0.5), trial("TERMINATED", 0.00012), trial("TERMINATED", 2.0)])
     assert "| best cv_mse 0.00012 |" in out.getvalue()
 
 
-def test_without_an_ended_trial_the_view_does_not_count_again(monkeypatch):
-    """Counting is linear in the trials: between a sweep's events a step costs nothing."""
+def test_a_step_costs_the_same_whatever_the_number_of_trials_before_it(monkeypatch):
+    """The view reads Ray's list of trials once per session; then only events and live trials."""
     out = io.StringIO()
     monkeypatch.setattr(progress, "console", out)
-    view = ProgressView(2, SEED_OBJECTIVE)
-    counted = []
-    real = view._count
-    monkeypatch.setattr(view, "_count", lambda trials: counted.append(1) or real(trials))
-    for step in range(50):
-        view.on_step_end(step, [t("RUNNING"), t("PENDING")])
-    assert len(counted) == 1
-    view.on_trial_complete(50, [], None)
-    view.on_step_end(50, [t("TERMINATED", 0.8), t("RUNNING")])
-    assert len(counted) == 2 and out.getvalue().splitlines()[-1].startswith("trials 1/2 done 1")
+    view = ProgressView(10_001, SEED_OBJECTIVE)
+
+    class Counted(list):
+        reads = 0
+
+        def __iter__(self):
+            Counted.reads += 1
+            return super().__iter__()
+
+    trials = Counted([t("TERMINATED", 0.5) for _ in range(10_000)] + [t("RUNNING")])
+    view.on_step_end(0, trials)
+    for step in range(1, 50):
+        view.on_step_end(step, trials)
+    trials[-1].last_result = {"cv_accuracy": 0.8}
+    view.on_trial_complete(50, trials, trials[-1])
+    trials[-1].status = "TERMINATED"
+    view.on_step_end(50, trials)
+    assert Counted.reads == 1
+    assert out.getvalue().splitlines()[-1].startswith("trials 10001/10001 done 10001")
 
 
 def test_a_run_saved_before_the_engine_package_was_renamed_still_unpickles():

@@ -128,6 +128,22 @@ def test_continuous_values_are_binned_by_quartile():
     assert table[0]["value"] == "0-0.119" and table[-1]["best_cv_accuracy"] == pytest.approx(0.69)
 
 
+def test_a_grid_of_many_numbers_is_binned_and_fanova_sees_a_range():
+    """A grid of 200 learning rates (a many-trials sweep): quartile bins, not 200 table rows;
+    fANOVA gets a range, not a category of 200 levels compared for every trial."""
+    from tune_jobs.space.domains import Choice, optuna_distribution
+
+    lrs = Choice(tuple(round(0.0005 * (i + 1), 6) for i in range(200)))
+    rows = [{"status": "ok", "cv_accuracy": str(0.5 + lr), "lr": str(lr)} for lr in lrs.values]
+    table = importance.per_value(rows, {"lr": lrs}, ACCURACY)
+    assert len(table) == 4 and sum(r["trials"] for r in table) == 200
+    assert table[-1]["best_cv_accuracy"] == pytest.approx(0.6)
+    assert optuna_distribution(lrs).__class__.__name__ == "FloatDistribution"
+    assert optuna_distribution(Choice(tuple(range(20)))).__class__.__name__ == "IntDistribution"
+    assert optuna_distribution(Choice((0.1, 0.2))).__class__.__name__ == "CategoricalDistribution"
+    assert set(importance.fanova(rows, {"lr": lrs, "epochs": Choice((1,))}, ACCURACY)) == {"lr"}
+
+
 def test_report_writes_html_markdown_and_csv_of_every_table(tmp_path):
     grid = make_run(tmp_path / "runs", "grid", grid_rows())
     sampled = make_run(tmp_path / "runs", "optuna-0", [trial("o1", "swish", 0.01, 0.85, elapsed=5.0)],

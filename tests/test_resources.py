@@ -7,6 +7,7 @@ trials report what they were given.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import tempfile
 import time
@@ -15,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from tune_jobs.records import rundir
-from tune_jobs.engine.runner import run_sweep, trial_resources
+from tune_jobs.engine.runner import SNAPSHOT_ENV, run_sweep, snapshot_period_s, snapshots_every, trial_resources
 from tune_jobs.settings import RunSettings
 from tune_jobs.space.spec import SpecError, parse_spec
 from tune_jobs.testing import ANALYTIC, analytic_trainable, resources_trainable, tiny_data
@@ -29,6 +30,18 @@ def test_resource_request():
     for bad in (-1, 65, "half", True):
         with pytest.raises(SpecError, match="--gpus-per-trial"):
             RunSettings(space="s.yaml", gpus_per_trial=bad)
+
+
+def test_ray_saves_a_small_sweep_every_second_and_a_huge_one_less_often(monkeypatch):
+    assert snapshot_period_s(144) == 1.0 and snapshot_period_s(5000) == 5.0
+    monkeypatch.delenv(SNAPSHOT_ENV, raising=False)
+    with snapshots_every(5.0):
+        assert os.environ[SNAPSHOT_ENV] == "5"
+    assert SNAPSHOT_ENV not in os.environ  # a notebook's next sweep decides again
+    monkeypatch.setenv(SNAPSHOT_ENV, "30")
+    with snapshots_every(1.0):
+        assert os.environ[SNAPSHOT_ENV] == "30"  # the user's own setting wins
+    assert os.environ[SNAPSHOT_ENV] == "30"
 
 
 def test_trials_share_a_gpu_by_fraction(tmp_path):

@@ -13,7 +13,7 @@ from ray import tune
 
 from tune_jobs.jobs.objective import Objective
 from tune_jobs.records import rundir
-from tune_jobs.records.results import number, read_trials, trial_row, write_rows
+from tune_jobs.records.results import number, read_trials, row_line, trial_row, write_lines
 from tune_jobs.space.spec import Spec
 from tune_jobs.engine import progress
 from tune_jobs.engine.budget import trained_by, used_by
@@ -21,8 +21,9 @@ from tune_jobs.engine.budget import trained_by, used_by
 
 class TrialsRecorder(tune.Callback):
     """Keeps ``trials.csv``: a row per trial, built once when it ends, the file rewritten (atomically)
-    at most once a second, and when the sweep ends or stops. (A killed driver loses no more than Ray's
-    own state snapshot, also taken every second; on resume the trials it ended are written again.)
+    at most once a second (less often once a write takes over 20 ms), and when the sweep ends or
+    stops. (A killed driver loses no more than Ray's own state snapshot, also taken every second;
+    on resume the trials it ended are written again.)
 
     A trial counts as ended on Ray's complete / error events, or when it was already ended in
     the state a resumed run starts from. Status alone would mislead: on Ctrl-C, Ray marks the
@@ -34,6 +35,8 @@ class TrialsRecorder(tune.Callback):
     """
 
     WRITE_EVERY_S = 1.0
+    WRITE_SHARE_INVERSE = 50  # wait at least 50 times a write's duration: writing takes <= 2% of the time
+    _write_s = 0.0  # how long the last write took (a class default: recorders pickled before it resume)
 
     def __init__(self, path: Path, spec: Spec, objective: Objective, budget: int | None = None, cv: int = 1):
         self.path = Path(path)
@@ -41,7 +44,8 @@ class TrialsRecorder(tune.Callback):
         self.objective = objective
         self.budget = budget  # see on_experiment_end
         self.cv = cv
-        self._rows: dict[str, dict] | None = None  # trial id -> its row, in table order (None: not started)
+        self._rows: dict[str, str] | None = None  # trial id -> its line of the table, in table order
+        #                                                  (None: not started)
         self._clock: tuple[float, float] = (0.0, 0.0)  # (this session's start, elapsed_s at that start)
         self._unwritten = False
         self._written_at = float("-inf")
@@ -75,54 +79,67 @@ class TrialsRecorder(tune.Callback):
             elapsed = {row["trial_id"]: number(row.get("elapsed_s")) for row in rows}
             ended = sorted((t for t in trials if t.status in ("TERMINATED", "ERROR")),
                            key=lambda t: position.get(t.trial_id, len(position)))
-            self._rows = {t.trial_id: trial_row(t, self.spec, self.objective, t.status == "ERROR",
-                                                elapsed.get(t.trial_id)) for t in ended}
+            self._rows = {t.trial_id: self._line(t, t.status == "ERROR", elapsed.get(t.trial_id)) for t in ended}
             self._clock = (time.monotonic(), max((e for e in elapsed.values() if e is not None), default=0.0))
 
     def _ended(self, trials, trial, failed: bool) -> None:
         self._start(trials)
         started, offset = self._clock
-        self._rows[trial.trial_id] = trial_row(trial, self.spec, self.objective, failed,
-                                               offset + time.monotonic() - started)
+        self._rows[trial.trial_id] = self._line(trial, failed, offset + time.monotonic() - started)
         self._unwritten = True
         self._write(when_due=True)
 
+    def _line(self, trial, failed: bool, elapsed_s: float | None) -> str:
+        return row_line(trial_row(trial, self.spec, self.objective, failed, elapsed_s), self.spec, self.objective)
+
     def _write(self, when_due: bool = False) -> None:
         now = time.monotonic()
-        if not self._unwritten or (when_due and now - self._written_at < self.WRITE_EVERY_S):
+        # With thousands of rows a write takes a while: then write less often, so it stays a small share.
+        every = max(self.WRITE_EVERY_S, self.WRITE_SHARE_INVERSE * self._write_s)
+        if not self._unwritten or (when_due and now - self._written_at < every):
             return
-        write_rows(rundir.located(self.path), list(self._rows.values()), self.spec, self.objective)
+        write_lines(rundir.located(self.path), self._rows.values(), self.spec, self.objective)
         self._unwritten, self._written_at = False, now
+        self._write_s = time.monotonic() - now
 
 
 class ProgressView(tune.Callback):
-    """Draws :func:`progress.format_line` on ``progress.console``."""
+    """Draws :func:`progress.format_line` on ``progress.console``, from a :class:`Tally` that Ray's
+    events keep: a step costs the same at the 5,000th trial as at the first."""
 
     def __init__(self, total: int, objective: Objective, budget: int | None = None, cv: int = 1):
         self.total = total
         self.objective = objective
         self.budget = budget  # epochs x folds: the view then measures progress in compute
         self.cv = cv
+        self._tally: Tally | None = None  # None: not yet counted in this session
         self._started: float | None = None
         self._done_at_start = 0.0
         self._used_at_start = 0
         self._last_finished = -1
         self._last_draw = 0.0
-        self._events = 0  # trials ended (Ray's events) this session
-        self._drawn_events = -1  # ... when the line was last drawn
 
-    def on_step_end(self, iteration, trials, **info):
-        # Counting is O(trials): skip it between redraws when no trial has ended since the last one.
-        if self._started is not None and self._events == self._drawn_events \
-                and not (progress.console.isatty() and time.monotonic() - self._last_draw >= 1.0):
-            return
-        self._draw(trials)
+    def __setstate__(self, state: dict) -> None:
+        # Ray pickles callbacks with the experiment: a resumed session counts its trials afresh.
+        self.__dict__.update(state)
+        self._tally = None
+
+    def on_trial_start(self, iteration, trials, trial, **info):
+        self._counted(trials).started(trial)
 
     def on_trial_complete(self, iteration, trials, trial, **info):
-        self._events += 1
+        self._counted(trials).ended(trial, failed=False)
 
     def on_trial_error(self, iteration, trials, trial, **info):
-        self._events += 1
+        self._counted(trials).ended(trial, failed=True)
+
+    def on_step_end(self, iteration, trials, **info):
+        tally = self._counted(trials)
+        interactive = progress.console.isatty()
+        if self._started is not None and tally.finished == self._last_finished \
+                and not (interactive and time.monotonic() - self._last_draw >= 1.0):
+            return
+        self._draw(tally.counts(max(self.total, len(trials)), self.budget))
 
     def on_experiment_end(self, trials, **info):
         # No count here: after Ctrl-C Ray marks interrupted trials TERMINATED in memory.
@@ -130,8 +147,12 @@ class ProgressView(tune.Callback):
             progress.console.write("\n")
             progress.console.flush()
 
-    def _draw(self, trials) -> None:
-        counts = self._count(trials)
+    def _counted(self, trials) -> "Tally":
+        if self._tally is None:
+            self._tally = Tally.of(trials, self.objective, self.cv)
+        return self._tally
+
+    def _draw(self, counts: progress.Counts) -> None:
         now = time.monotonic()
         if self._started is None:
             self._started, self._done_at_start, self._used_at_start = now, counts.progress, counts.used
@@ -150,20 +171,61 @@ class ProgressView(tune.Callback):
         else:
             return
         progress.console.flush()
-        self._last_finished, self._last_draw, self._drawn_events = counts.finished, now, self._events
+        self._last_finished, self._last_draw = counts.finished, now
 
-    def _count(self, trials) -> progress.Counts:
-        done = [t for t in trials if t.status == "TERMINATED"]
-        running = [t for t in trials if t.status == "RUNNING"]
-        scores = [t.last_result.get(self.objective.key) for t in done if t.last_result]
+
+class Tally:
+    """A sweep's counts for the progress line, kept by events: a trial ending costs O(1), whatever
+    the number of trials before it. The first count of a session reads Ray's trials once (on
+    resume, those that had already ended); each trial is counted as ended once."""
+
+    def __init__(self, objective: Objective, cv: int):
+        self.objective = objective
+        self.cv = cv
+        self.done = 0
+        self.failed = 0
+        self.best: float | None = None
+        self._ended_epochs = 0
+        self._ended: set[str] = set()
+        self._live: dict[str, object] = {}  # started, not ended: at most the workers, plus restarts
+
+    @classmethod
+    def of(cls, trials, objective: Objective, cv: int) -> "Tally":
+        tally = cls(objective, cv)
+        for trial in trials:
+            if trial.status in ("TERMINATED", "ERROR"):
+                tally.ended(trial, failed=trial.status == "ERROR")
+            elif trial.last_result or trial.status == "RUNNING":
+                tally.started(trial)
+        return tally
+
+    @property
+    def finished(self) -> int:
+        return self.done + self.failed
+
+    def started(self, trial) -> None:
+        if trial.trial_id not in self._ended:
+            self._live[trial.trial_id] = trial
+
+    def ended(self, trial, failed: bool) -> None:
+        if trial.trial_id in self._ended:
+            return
+        self._ended.add(trial.trial_id)
+        self._live.pop(trial.trial_id, None)
+        result = trial.last_result or {}
+        self._ended_epochs += int(result.get("epoch", 0))
+        if failed:
+            self.failed += 1
+        else:
+            self.done += 1
+            self.best = self.objective.best([self.best, result.get(self.objective.key)])
+
+    def counts(self, total: int, budget: int | None) -> progress.Counts:
+        running = [t for t in self._live.values() if t.status == "RUNNING"]
+        live_epochs = sum(int((t.last_result or {}).get("epoch", 0)) for t in self._live.values())
         return progress.Counts(
-            total=max(self.total, len(trials)),
-            done=len(done),
-            running=len(running),
-            failed=sum(t.status == "ERROR" for t in trials),
-            best=self.objective.best(scores),
-            used=trained_by(trials, self.cv),
-            budget=self.budget,
+            total=total, done=self.done, running=len(running), failed=self.failed, best=self.best,
+            used=(self._ended_epochs + live_epochs) * self.cv, budget=budget,
             partial=sum(_share_trained(t) for t in running),
         )
 
@@ -199,14 +261,23 @@ class BudgetStopper(tune.Stopper):
         self.trials_path = Path(trials_path)
         self._before: int | None = None  # what trials.csv held at the first result of this session
         self._epochs: dict[str, int] = {}  # trial id -> epochs trained in this session
+        self._total = 0  # their sum: stop_all runs at every step of the sweep
+
+    def __setstate__(self, state: dict) -> None:  # a stopper pickled before it kept the total
+        self.__dict__.update(state)
+        self._total = sum(self._epochs.values())
 
     def __call__(self, trial_id: str, result: dict) -> bool:
         # By epoch, not by call: Ray repeats a function trainable's last result when it returns.
         if self._before is None:
             self._before = used_by(read_trials(rundir.located(self.trials_path)), self.cv)
-        self._epochs[trial_id] = max(self._epochs.get(trial_id, 0), int(result.get("epoch", 0)))
+        epochs = int(result.get("epoch", 0))
+        before = self._epochs.get(trial_id, 0)
+        if epochs > before:
+            self._epochs[trial_id] = epochs
+            self._total += epochs - before
         return False
 
     def stop_all(self) -> bool:
-        return self._before is not None and self._before + sum(self._epochs.values()) * self.cv >= self.budget
+        return self._before is not None and self._before + self._total * self.cv >= self.budget
 

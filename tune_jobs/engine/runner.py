@@ -92,7 +92,8 @@ def search_and_refit(settings: RunSettings, spec: Spec, job: Job, data: Data, ru
         f"{settings.workers} at a time ({cpus:g} CPU{gpu_note(settings)} each), "
         f"job {job.name}, {len(data.y_train)} training samples\n")
     tuner = make_tuner(settings, spec, job, plan, data_ref, cpus, run_dir, resume, trainable, parent_run)
-    tuner.fit()
+    with snapshots_every(snapshot_period_s(plan.total)):
+        tuner.fit()
     rows = read_trials(run_dir / rundir.TRIALS)
     spent = settings.budget is not None and used_by(rows, settings.cv) >= settings.budget
     exhausted = every_configuration_tried(spec, rows)
@@ -129,8 +130,6 @@ def make_tuner(settings: RunSettings, spec: Spec, job: Job, plan, data_ref, cpus
         trainable, given["every_epoch"] = train_cv, reads_every_epoch(settings)
     trainable = tune.with_resources(tune.with_parameters(trainable or job.trainable, **given),
                                     trial_resources(cpus, settings.gpus_per_trial))
-    # Snapshot the experiment often, so a killed driver loses at most a second of trials.
-    os.environ.setdefault("TUNE_GLOBAL_CHECKPOINT_S", "1")
     storage_path, name = experiment_location(settings, run_dir)
     if resume:
         accept_old_module_names()
@@ -159,6 +158,31 @@ def make_tuner(settings: RunSettings, spec: Spec, job: Job, plan, data_ref, cpus
             stop=BudgetStopper(settings.budget, settings.cv, run_dir / rundir.TRIALS) if settings.budget else None,
         ),
     )
+
+
+SNAPSHOT_ENV = "TUNE_GLOBAL_CHECKPOINT_S"  # Ray Tune's period for saving the experiment's state, read by fit()
+SNAPSHOT_TRIALS_PER_S = 1000
+
+
+def snapshot_period_s(total_trials: int) -> float:
+    """How often Ray saves the experiment: every second, so that a killed driver loses at most a
+    second of trials; a sweep of more than 1,000 trials every ``total / 1000`` seconds, since each
+    snapshot writes every trial again (at about 4,000 trials, saving every second took 43% of the
+    driver's loop: BENCHMARKS.md, section 12)."""
+    return max(1.0, total_trials / SNAPSHOT_TRIALS_PER_S)
+
+
+@contextmanager
+def snapshots_every(seconds: float) -> Iterator[None]:
+    """Ray Tune's snapshot period for one fit(), unless the user set their own."""
+    if SNAPSHOT_ENV in os.environ:
+        yield
+        return
+    os.environ[SNAPSHOT_ENV] = f"{seconds:g}"
+    try:
+        yield
+    finally:
+        os.environ.pop(SNAPSHOT_ENV, None)
 
 
 def reads_every_epoch(settings: RunSettings) -> bool:

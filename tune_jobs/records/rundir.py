@@ -96,11 +96,19 @@ def read_json(path: Path) -> dict[str, Any]:
 
 
 def write_csv(path: Path, rows: Iterable[Mapping[str, Any]], columns: list[str]) -> None:
+    write_csv_lines(path, [csv_line(row, columns) for row in rows], columns)
+
+
+def csv_line(row: Mapping[str, Any], columns: list[str]) -> str:
+    """One row as the line ``write_csv`` writes for it: a table rewritten often keeps its rows'
+    lines and writes them with ``write_csv_lines``."""
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore")
-    writer.writeheader()
-    writer.writerows(rows)
-    write_text(path, buffer.getvalue())
+    csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore").writerow(row)
+    return buffer.getvalue()
+
+
+def write_csv_lines(path: Path, lines: Iterable[str], columns: list[str]) -> None:
+    write_text(path, csv_line(dict(zip(columns, columns)), columns) + "".join(lines))
 
 
 def count_lines(path: Path) -> int:

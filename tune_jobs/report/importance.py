@@ -15,10 +15,10 @@ import numpy as np
 
 from tune_jobs.jobs.objective import Objective
 from tune_jobs.records.results import column_of, score
-from tune_jobs.space.domains import Choice, Domain, IntRange, Uniform
+from tune_jobs.space.domains import MANY_LEVELS, Choice, Domain, optuna_distribution
 
 MIN_TRIALS = 8  # fewer complete trials than this: no importance, it would be noise
-MAX_VALUES = 8  # a hyperparameter with more values tried than this is shown in bins
+MAX_VALUES = MANY_LEVELS  # a hyperparameter with more values tried than this is shown in bins
 BINS = 4  # quartiles of the values tried
 
 
@@ -49,9 +49,15 @@ def per_value(rows: Sequence[Mapping[str, str]], params: Mapping[str, Domain],
 
 
 def _groups(domain: Domain, values: list[tuple[str, float]]) -> list[tuple[str, list[float]]]:
-    if isinstance(domain, Choice) or len({v for v, _ in values}) <= MAX_VALUES:
-        order = list(domain.values) if isinstance(domain, Choice) else sorted({domain.parse(v) for v, _ in values})
-        groups = {str(v): [s for text, s in values if domain.parse(text) == v] for v in order}
+    """Scores grouped by value (in the space's order), or by quantile bins of the values tried
+    where a numeric hyperparameter took more than MAX_VALUES of them."""
+    tried = {text: domain.parse(text) for text in {v for v, _ in values}}  # each text parsed once
+    if not (domain.numeric and len(set(tried.values())) > MAX_VALUES):
+        order = list(domain.values) if isinstance(domain, Choice) else sorted(set(tried.values()))
+        groups: dict[str, list[float]] = {str(v): [] for v in order}
+        for text, s in values:
+            if str(tried[text]) in groups:  # a value the space does not list is not a group of it
+                groups[str(tried[text])].append(s)
         return [(label, scores) for label, scores in groups.items() if scores]
     numbers = np.array([float(v) for v, _ in values])
     edges = np.unique(np.quantile(numbers, np.linspace(0, 1, BINS + 1)))
@@ -66,7 +72,7 @@ def fanova(rows: Sequence[Mapping[str, str]], params: Mapping[str, Domain], obje
     import optuna
 
     done = complete(rows, objective)
-    distributions = {n: _distribution(d) for n, d in varied(params).items()}
+    distributions = {n: optuna_distribution(d) for n, d in varied(params).items()}
     if len(done) < MIN_TRIALS or not distributions:
         return None
     optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -79,18 +85,3 @@ def fanova(rows: Sequence[Mapping[str, str]], params: Mapping[str, Domain], obje
         return None  # every trial scored the same: nothing to attribute
     evaluator = optuna.importance.FanovaImportanceEvaluator(seed=seed)
     return dict(optuna.importance.get_param_importances(study, evaluator=evaluator))
-
-
-def _distribution(domain: Domain):
-    from optuna.distributions import (
-        CategoricalDistribution,
-        FloatDistribution,
-        IntDistribution,
-    )
-
-    if isinstance(domain, Choice):
-        return CategoricalDistribution(list(domain.values))
-    if isinstance(domain, Uniform):
-        return FloatDistribution(domain.low, domain.high, log=domain.log)
-    assert isinstance(domain, IntRange)
-    return IntDistribution(domain.low, domain.high, log=domain.log)
