@@ -167,8 +167,7 @@ SNAPSHOT_TRIALS_PER_S = 1000
 def snapshot_period_s(total_trials: int) -> float:
     """How often Ray saves the experiment: every second, so that a killed driver loses at most a
     second of trials; a sweep of more than 1,000 trials every ``total / 1000`` seconds, since each
-    snapshot writes every trial again (at about 4,000 trials, saving every second took 43% of the
-    driver's loop: BENCHMARKS.md, section 12)."""
+    snapshot writes every trial again (BENCHMARKS.md, section 12)."""
     return max(1.0, total_trials / SNAPSHOT_TRIALS_PER_S)
 
 
