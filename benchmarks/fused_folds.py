@@ -29,7 +29,8 @@ sys.path.insert(0, str(ROOT))
 CONFIG = {"activation": "swish", "batch_norm": 1, "dropout": 0.2, "layers": 1, "units": 128,
           "optimizer": "Adam", "lr": 0.01, "batch_size": 512}
 TRAINERS = ("turns", "fused")
-# "before": main before this change (taking turns in lockstep, one step per call into TensorFlow)
+# "before": taking turns in lockstep with one step per call into TensorFlow. NOT the trainable of main
+# before that change as it ran in a sweep (BENCHMARKS.md section 14, correction): a probe of one setting.
 BEFORE = "before"
 VALIDATION = ("every", "last")  # lockstep, or validated once after the last epoch
 
@@ -69,7 +70,7 @@ def main() -> int:
     p.add_argument("--repeats", type=int, default=2)
     p.add_argument("--threads", type=int, nargs="+", default=[1, 2, 4])
     p.add_argument("--before", action="store_true",
-                   help="also main's trainer before this change, in lockstep (the ratios against it)")
+                   help="also taking turns in lockstep at one step per call (a probe; not the old trainable as a sweep ran it)")
     p.add_argument("--one", nargs=3, metavar=("TRAINER", "THREADS", "VALIDATION"), help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.one:

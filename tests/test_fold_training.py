@@ -141,3 +141,22 @@ def test_fused_only_in_lockstep_with_several_threads():
     chosen = {(threads, every_epoch): type(fold_trainer(JOB, CONFIG, splits, threads, every_epoch))
               for threads in (1, 2) for every_epoch in (False, True)}
     assert chosen == {(1, False): TakingTurns, (1, True): TakingTurns, (2, False): TakingTurns, (2, True): FusedFolds}
+
+
+def test_a_compile_keras_cannot_rebuild_is_kept_and_one_it_can_gets_more_steps_per_call():
+    """A job's own loss as a lambda cannot be rebuilt from the compile config: the job's compile stays
+    (and trains); a loss Keras knows is compiled again with STEPS_PER_EXECUTION."""
+    import keras
+
+    from tune_jobs.engine import fold_training
+
+    prepare_keras(threads=1, seed=0)
+    custom = JOB.model(CONFIG)
+    custom.compile(optimizer="adam", loss=lambda y, p: keras.losses.sparse_categorical_crossentropy(y, p))
+    kept = fold_training.more_steps_per_call(custom)
+    assert kept is custom and kept.get_compile_config()["steps_per_execution"] == 1
+    x, y = np.random.default_rng(0).random((32, 28, 28), dtype=np.float32), np.arange(32) % 10
+    assert np.isfinite(kept.fit(x, y, epochs=1, verbose=0).history["loss"][0])
+
+    known = fold_training.more_steps_per_call(JOB.model(CONFIG))
+    assert known.get_compile_config()["steps_per_execution"] == fold_training.STEPS_PER_EXECUTION > 1

@@ -73,19 +73,23 @@ def hypermodel(job, spec):
 
 
 class Deadline:
-    """Ends a search at ``deadline`` (time.monotonic()): no new trial, the running one stopped."""
+    """Ends a search at ``deadline`` (time.monotonic()): no new trial, the running one stopped.
 
-    def __init__(self, deadline: float, log: Path, started: float):
-        self.deadline, self.log, self.started = deadline, log, started
+    Only the search: a tool's own training of its final model after the search (AutoKeras') runs
+    whole. ``objective`` names the score each ended trial is logged with."""
+
+    def __init__(self, deadline: float, log: Path, started: float, objective: str = OBJECTIVE):
+        self.deadline, self.log, self.started, self.objective = deadline, log, started, objective
+        self.searching = True
 
     def keras_callback(self):
         import keras
 
-        deadline = self.deadline
+        watch = self  # by closure: tuners deep-copy their callbacks
 
         class StopAtDeadline(keras.callbacks.Callback):
             def on_train_batch_end(self, batch, logs=None):
-                if time.monotonic() >= deadline:
+                if watch.searching and time.monotonic() >= watch.deadline:
                     self.model.stop_training = True
 
         return StopAtDeadline()
@@ -102,13 +106,16 @@ class Deadline:
             def on_trial_end(self, trial):
                 super().on_trial_end(trial)
                 finished = self.oracle.get_trial(trial.trial_id)
-                score = finished.score
                 record = {"s": round(time.monotonic() - watch.started, 1), "trial_id": trial.trial_id,
-                          "status": str(finished.status), OBJECTIVE: score,
+                          "status": str(finished.status), watch.objective: finished.score,
                           "within_time": time.monotonic() <= watch.deadline,
                           "hyperparameters": finished.hyperparameters.values}
                 with watch.log.open("a") as out:
-                    out.write(json.dumps(record) + "\n")
+                    out.write(json.dumps(record, default=str) + "\n")
+
+            def on_search_end(self):
+                super().on_search_end()
+                watch.searching = False
 
         return Timed
 

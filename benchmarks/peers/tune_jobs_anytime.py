@@ -9,7 +9,7 @@ best-so-far configuration over time.
 Ctrl-C at the wall time (``timeout -s INT``) leaves the run as an interrupted sweep leaves it:
 trials.csv holds every trial that ended, with when (``elapsed_s``). Then, outside the timed part,
 each configuration that was the best so far (by mean CV score, among trials that ended within
-``--minutes``) is refitted on all the training images, as the run's own refit does, and scored on
+``--minutes``; with ``--best-only`` the last of them alone) is refitted on all the training images, as the run's own refit does, and scored on
 the test set: ``anytime.csv`` (seconds, best CV score, its test accuracy) and ``result.json``,
 the same fields keras_tuner_run.py writes.
 """
@@ -28,6 +28,8 @@ def main() -> None:
     p.add_argument("run_dir")
     p.add_argument("--minutes", type=float, required=True)
     p.add_argument("--out", required=True)
+    p.add_argument("--best-only", action="store_true",
+                   help="refit only the best configuration at --minutes (a refit of a CNN takes minutes)")
     args = p.parse_args()
 
     from tune_jobs.engine.trainable import refit_and_score
@@ -44,12 +46,15 @@ def main() -> None:
     limit = args.minutes * 60
     ended = sorted((r for r in run.rows if r.get("elapsed_s") and float(r["elapsed_s"]) <= limit),
                    key=lambda r: float(r["elapsed_s"]))
-    rows, best = [], None
+    improvements, best = [], None
     for row in ended:
         value = score(row, objective)
         if row["status"] != "ok" or value is None or (best is not None and not objective.better(value, best)):
             continue
         best = value
+        improvements.append((row, value))
+    rows = []
+    for row, value in improvements[-1:] if args.best_only else improvements:
         config = config_of(row, spec)
         test = refit_and_score(job, config, data, run.settings.seed, threads=2)
         rows.append({"s": float(row["elapsed_s"]), objective.key: round(value, 4), "test_accuracy": round(test, 4),

@@ -25,6 +25,7 @@ their own ``train_step``, several inputs or outputs, an optimizer that couples v
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from typing import Any, Callable, Mapping, Protocol
@@ -118,8 +119,8 @@ def more_steps_per_call(model):
     compile arguments can be rebuilt; else as it was)."""
     try:
         model.compile(**compile_arguments(model.get_compile_config()))
-    except Exception:  # a custom loss, metric or optimizer: kept as the job compiled it
-        pass
+    except (TypeError, ValueError) as error:  # a custom loss, metric or optimizer Keras cannot rebuild
+        logging.getLogger(__name__).debug("kept the job's compile (one step per call): %s", error)
     return model
 
 

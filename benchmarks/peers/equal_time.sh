@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Every tool for the same wall time on the same space, one after another on this machine, then each
+# best-so-far model scored on the test set (outside the timed part):
+#
+#   bash benchmarks/peers/equal_time.sh MINUTES SEED SPACE [JOB] [TOOLS...]
+#   bash benchmarks/peers/equal_time.sh 15 0 search_spaces/fashion_automl.yaml
+#
+# TOOLS (default all): tune-jobs (optuna + ASHA, 2 trials at a time), hyperband, bayesian, random
+# (KerasTuner), autokeras (its ImageClassifier over its own space: SPACE and JOB do not apply). Results: benchmarks/results/peers/<space>-s<SEED>-<MINUTES>min/<tool>/ (result.json,
+# anytime.csv, trials); python benchmarks/peers/publish.py turns them into docs/peers/.
+# BEST_ONLY=1: refit only tune-jobs' best configuration at MINUTES, not every best so far (a CNN's
+# refit takes minutes): its curve is then one point.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+MINUTES=$1 SEED=$2 SPACE=$3 JOB=${4:-fashion-mlp}
+shift $(( $# < 4 ? $# : 4 ))
+TOOLS=${*:-tune-jobs hyperband bayesian random autokeras}
+PY=${PYTHON:-python}
+NAME=$(basename "$SPACE" .yaml)-s$SEED-${MINUTES}min
+OUT=benchmarks/results/peers/$NAME
+mkdir -p "$OUT"
+echo "== $NAME, job $JOB, tools: $TOOLS, commit $(git rev-parse --short HEAD), $(date -u +%FT%TZ)" | tee -a "$OUT/log.txt"
+
+for tool in $TOOLS; do
+  echo "-- $tool start $(date -u +%T)" | tee -a "$OUT/log.txt"
+  if [ "$tool" = tune-jobs ]; then
+    # The sweep's clock starts once Ray is up; Ctrl-C 90 s after the budget so that start-up is not
+    # charged to it; only trials that ended within MINUTES of the sweep's own clock count.
+    timeout -k 120 -s INT $(( MINUTES * 60 + 90 )) $PY -m tune_jobs run --job "$JOB" --space "$SPACE" \
+      --searcher optuna --scheduler asha --num-samples 10000 --seed "$SEED" --no-refit \
+      --out "$OUT/tune-jobs/runs" > "$OUT/tune-jobs.log" 2>&1 || true
+    $PY benchmarks/peers/tune_jobs_anytime.py "$OUT"/tune-jobs/runs/*/ --minutes "$MINUTES" \
+      --out "$OUT/tune-jobs" ${BEST_ONLY:+--best-only} >> "$OUT/tune-jobs.log" 2>&1
+  elif [ "$tool" = autokeras ]; then
+    $PY benchmarks/peers/autokeras_run.py --minutes "$MINUTES" --seed "$SEED" --out "$OUT/autokeras" \
+      > "$OUT/autokeras.log" 2>&1
+  else
+    $PY benchmarks/peers/keras_tuner_run.py --tuner "$tool" --job "$JOB" --space "$SPACE" --minutes "$MINUTES" \
+      --seed "$SEED" --out "$OUT/kt-$tool" > "$OUT/kt-$tool.log" 2>&1
+  fi
+  echo "-- $tool end $(date -u +%T)" | tee -a "$OUT/log.txt"
+done
