@@ -27,7 +27,7 @@ def load(tool_dir: Path) -> dict[str, Any] | None:
     result = json.loads((tool_dir / "result.json").read_text())
     with (tool_dir / "anytime.csv").open() as handle:
         result["curve"] = [(float(row["s"]), float(row["test_accuracy"])) for row in csv.DictReader(handle)]
-    result["comparison"] = tool_dir.parent.name
+    result["comparison"], result["path"] = tool_dir.parent.name, tool_dir.resolve()
     return result
 
 
@@ -67,13 +67,17 @@ def plot(results: list[dict[str, Any]], path: Path) -> None:
     matplotlib.use("Agg")
     from matplotlib import pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(8, 4.5))
+    fig, ax = plt.subplots(figsize=(8, 6))
+    drawn = set()
     for r in results:
+        if r["path"] in drawn:  # one run in two comparisons (AutoKeras' own space fits any): drawn once
+            continue
+        drawn.add(r["path"])
         label = r["tool"] if len({x["comparison"] for x in results}) == 1 else f"{r['tool']} ({r['comparison']})"
         if not r["curve"]:  # no trial ended in time: its final model, where its fit() returned
             if r["test_accuracy"] is not None:
                 ax.plot([r["wall_s"] / 60], [r["test_accuracy"]], "D", label=f"{label}: no trial within "
-                        f"{r['minutes']:g} min; its final model when fit() returned")
+                        f"{r['minutes']:g} min, its final model when fit() returned")
             continue
         xs = [s / 60 for s, _ in r["curve"]] + [r["minutes"]]
         ys = [a for _, a in r["curve"]] + [r["curve"][-1][1]]
@@ -81,7 +85,7 @@ def plot(results: list[dict[str, Any]], path: Path) -> None:
     ax.set_xlabel("wall time (minutes)")
     ax.set_ylabel("test accuracy of the best so far")
     ax.grid(alpha=0.3)
-    ax.legend(loc="lower right", fontsize="small")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), fontsize="small", frameon=False)
     fig.tight_layout()
     fig.savefig(path, format="svg")
     plt.close(fig)
