@@ -105,9 +105,9 @@ def node_image_with_the_dependencies(venv: Path) -> None:
     for script in (venv / "bin").iterdir():
         if script.is_symlink() or not script.is_file():
             continue
-        head = script.read_bytes()[:256]
-        if head.startswith(b"#!" + bytes(source)):
-            text, mode = script.read_bytes(), script.stat().st_mode
+        text = script.read_bytes()
+        if text.startswith(b"#!" + bytes(source)):
+            mode = script.stat().st_mode
             script.unlink()  # a new file, not the hard-linked original
             script.write_bytes(text.replace(bytes(source), bytes(venv), 1))
             script.chmod(mode)

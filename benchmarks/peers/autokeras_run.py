@@ -19,12 +19,11 @@ casts those shapes to ``int`` before any model is built; nothing else of AutoKer
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import time
 from pathlib import Path
 
-from keras_tuner_run import Deadline
+from keras_tuner_run import Deadline, training_images, write_anytime
 
 
 def int_shapes() -> None:
@@ -61,11 +60,8 @@ def main() -> None:
     from tune_jobs.jobs.fashion_mlp import JOB
 
     int_shapes()
-    data = JOB.load_data(DataOptions())
-    x, y = data.x_train, data.y_train
-    if args.max_train_samples:
-        keep = JOB.subset(y, args.max_train_samples, args.seed)
-        x, y = x[keep], y[keep]
+    x, y = training_images(JOB, args.max_train_samples, args.seed)
+    data = JOB.load_data(DataOptions())  # the test images
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
@@ -79,12 +75,8 @@ def main() -> None:
     search_s = min(args.minutes * 60, searched[-1]["s"]) if searched else None
     test = float(classifier.evaluate(data.x_test, data.y_test, verbose=0)[1])
     best = min(within, key=lambda r: r["val_loss"]) if within else None
-    with (out / "anytime.csv").open("w", newline="") as handle:
-        writer = csv.DictWriter(handle, ["s", "val_loss", "test_accuracy", "trial_id"])
-        writer.writeheader()
-        if best:
-            writer.writerow({"s": search_s, "val_loss": best["val_loss"], "test_accuracy": round(test, 4),
-                             "trial_id": best["trial_id"]})
+    write_anytime(out, "val_loss", [{"s": search_s, "val_loss": best["val_loss"], "test_accuracy": round(test, 4),
+                                     "trial_id": best["trial_id"]}] if best else [])
     result = {"tool": "autokeras ImageClassifier", "job": "fashion images", "space": "AutoKeras' own",
               "seed": args.seed, "minutes": args.minutes, "wall_s": round(wall, 1), "search_s": search_s,
               "final_fit_s": round(wall - search_s, 1) if search_s else None, "n_train": int(len(y)),

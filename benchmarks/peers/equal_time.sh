@@ -6,8 +6,9 @@
 #   bash benchmarks/peers/equal_time.sh 15 0 search_spaces/fashion_automl.yaml
 #
 # TOOLS (default all): tune-jobs (optuna + ASHA, 2 trials at a time), hyperband, bayesian, random
-# (KerasTuner), autokeras (its ImageClassifier over its own space: SPACE and JOB do not apply). Results: benchmarks/results/peers/<space>-s<SEED>-<MINUTES>min/<tool>/ (result.json,
-# anytime.csv, trials); python benchmarks/peers/publish.py turns them into docs/peers/.
+# (KerasTuner), autokeras (its ImageClassifier over its own space: SPACE and JOB do not apply).
+# Results: benchmarks/results/peers/<space>-s<SEED>-<MINUTES>min/<tool>/ (result.json, anytime.csv,
+# trials); python benchmarks/peers/publish.py turns them into docs/peers/.
 # BEST_ONLY=1: refit only tune-jobs' best configuration at MINUTES, not every best so far (a CNN's
 # refit takes minutes): its curve is then one point.
 set -euo pipefail

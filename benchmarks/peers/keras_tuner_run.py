@@ -120,6 +120,26 @@ class Deadline:
         return Timed
 
 
+def training_images(job, max_train_samples: int | None, seed: int):
+    """The job's training arrays, or the stratified subset tune-jobs' ``--max-train-samples`` takes."""
+    from tune_jobs.jobs.base import DataOptions
+
+    data = job.load_data(DataOptions())
+    x, y = data.x_train, data.y_train
+    if max_train_samples:
+        keep = job.subset(y, max_train_samples, seed)
+        x, y = x[keep], y[keep]
+    return x, y
+
+
+def write_anytime(out: Path, score_key: str, rows: list[dict[str, Any]]) -> None:
+    """``anytime.csv``, the one format every peer runner writes: when, best score, its test accuracy."""
+    with (out / "anytime.csv").open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, ["s", score_key, "test_accuracy", "trial_id"])
+        writer.writeheader()
+        writer.writerows(rows)
+
+
 def make_tuner(name: str, job, spec, out: Path, seed: int, deadline: Deadline):
     import keras_tuner
 
@@ -134,16 +154,11 @@ def search(args) -> None:
     import keras
 
     from tune_jobs.jobs import get_job
-    from tune_jobs.jobs.base import DataOptions
     from tune_jobs.space.spec import load_spec
 
     job = get_job(args.job)
     spec = load_spec(args.space, job.hyperparameters)
-    data = job.load_data(DataOptions())
-    x, y = data.x_train, data.y_train
-    if args.max_train_samples:
-        keep = job.subset(y, args.max_train_samples, args.seed)
-        x, y = x[keep], y[keep]
+    x, y = training_images(job, args.max_train_samples, args.seed)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
@@ -182,10 +197,7 @@ def evaluate(args) -> None:
         best = {**record, "test_accuracy": test}
         rows.append({"s": record["s"], OBJECTIVE: score, "test_accuracy": round(test, 4),
                      "trial_id": record["trial_id"]})
-    with (out / "anytime.csv").open("w", newline="") as handle:
-        writer = csv.DictWriter(handle, ["s", OBJECTIVE, "test_accuracy", "trial_id"])
-        writer.writeheader()
-        writer.writerows(rows)
+    write_anytime(out, OBJECTIVE, rows)
     within = [r for r in records if r["within_time"]]
     result = {**json.loads((out / "search.json").read_text()), "models_trained": len(within),
               "best_" + OBJECTIVE: best and best[OBJECTIVE], "test_accuracy": best and round(best["test_accuracy"], 4),

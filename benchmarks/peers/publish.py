@@ -65,15 +65,16 @@ def plot(results: list[dict[str, Any]], path: Path) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
+    matplotlib.rcParams["svg.hashsalt"] = OURS  # the same figures give the same file: no churn in docs/
     from matplotlib import pyplot as plt
 
     fig, ax = plt.subplots(figsize=(8, 6))
-    drawn = set()
+    drawn, several = set(), len({r["comparison"] for r in results}) > 1
     for r in results:
         if r["path"] in drawn:  # one run in two comparisons (AutoKeras' own space fits any): drawn once
             continue
         drawn.add(r["path"])
-        label = r["tool"] if len({x["comparison"] for x in results}) == 1 else f"{r['tool']} ({r['comparison']})"
+        label = f"{r['tool']} ({r['comparison']})" if several else r["tool"]
         if not r["curve"]:  # no trial ended in time: its final model, where its fit() returned
             if r["test_accuracy"] is not None:
                 ax.plot([r["wall_s"] / 60], [r["test_accuracy"]], "D", label=f"{label}: no trial within "
@@ -87,7 +88,7 @@ def plot(results: list[dict[str, Any]], path: Path) -> None:
     ax.grid(alpha=0.3)
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), fontsize="small", frameon=False)
     fig.tight_layout()
-    fig.savefig(path, format="svg")
+    fig.savefig(path, format="svg", metadata={"Date": None})
     plt.close(fig)
 
 

@@ -9,18 +9,19 @@ best-so-far configuration over time.
 Ctrl-C at the wall time (``timeout -s INT``) leaves the run as an interrupted sweep leaves it:
 trials.csv holds every trial that ended, with when (``elapsed_s``). Then, outside the timed part,
 each configuration that was the best so far (by mean CV score, among trials that ended within
-``--minutes``; with ``--best-only`` the last of them alone) is refitted on all the training images, as the run's own refit does, and scored on
-the test set: ``anytime.csv`` (seconds, best CV score, its test accuracy) and ``result.json``,
+``--minutes``; with ``--best-only`` the last of them alone) is refitted on all the training images,
+as the run's own refit does, and scored on the test set: ``anytime.csv`` (seconds, best CV score, its test accuracy) and ``result.json``,
 the same fields keras_tuner_run.py writes.
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import time
 from pathlib import Path
+
+from keras_tuner_run import write_anytime
 
 
 def main() -> None:
@@ -62,10 +63,7 @@ def main() -> None:
         print(json.dumps(rows[-1]), flush=True)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    with (out / "anytime.csv").open("w", newline="") as handle:
-        writer = csv.DictWriter(handle, ["s", objective.key, "test_accuracy", "trial_id"])
-        writer.writeheader()
-        writer.writerows(rows)
+    write_anytime(out, objective.key, rows)
     label = run.settings.searcher + ("" if run.settings.scheduler == "none" else f"+{run.settings.scheduler}")
     result = {"tool": f"tune-jobs {label}", "job": run.job, "space": run.spec.name, "seed": run.settings.searcher_seed,
               "minutes": args.minutes, "wall_s": min(limit, float(run.summary.get("wall_s") or limit)),
