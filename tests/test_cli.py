@@ -29,7 +29,7 @@ def run(argv, tmp_path, capsys):
 
 @pytest.mark.parametrize("argv, message", [
     (["--workers", "0"], "--workers: 0 must be an integer >= 1"),
-    (["--cv", "1"], "--cv: 1 must be an integer >= 2"),
+    (["--cv", "0"], "--cv: 0 must be an integer >= 1"),
     (["--epochs", "0"], "--epochs: 0 must be an integer >= 1"),
     (["--max-train-samples", "0"], "--max-train-samples: 0 must be an integer >= 1"),
     (["--space", "missing.yaml"], "missing.yaml: cannot read the search-space file"),

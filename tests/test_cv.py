@@ -27,3 +27,18 @@ def test_stratified_subset_keeps_the_class_balance():
     assert np.bincount(Y[keep]).tolist() == [10] * 10
     assert list(stratified_subset(Y, None, 0)) == list(range(300))
     assert list(stratified_subset(Y, 1000, 0)) == list(range(300))
+
+
+def test_cv_1_holds_out_a_fifth_stratified_or_shuffled_and_seeded():
+    from tune_jobs.jobs.folds import HOLDOUT, kfold_indices, too_small
+
+    for split, stratified in ((fold_indices, True), (kfold_indices, False)):
+        [(train, val)] = split(Y, 1, 0)
+        assert len(val) == len(Y) * HOLDOUT and sorted([*train, *val]) == list(range(len(Y)))
+        assert list(train) == sorted(train) and list(val) == sorted(val)
+        if stratified:
+            assert np.bincount(Y[val]).tolist() == [6] * 10
+        assert np.array_equal(split(Y, 1, 0)[0][1], val) and not np.array_equal(split(Y, 1, 1)[0][1], val)
+    assert too_small(Y, 1, "stratified") is None
+    assert "fewer than the 2 a held-out split needs" in too_small(np.array([0, 0, 1]), 1, "stratified")
+    assert "1 training samples are fewer than the 2 a held-out split needs" in too_small(np.array([0.5]), 1, "kfold")

@@ -38,7 +38,8 @@ def parser(prog: str, job: str | None) -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, help="trials at once; each gets an equal CPU share (default: all cores)")
     p.add_argument("--cpus", type=int, help="the CPUs this run may use: the size of the local Ray, or this run's "
                                             "share of a cluster (default: all)")
-    p.add_argument("--cv", type=int, help="folds of cross-validation per configuration (default: 3)")
+    p.add_argument("--cv", type=int, help="folds of cross-validation per configuration (default: 3); 1: one held-out validation "
+                   "split of 20%%, as Keras' validation_split=0.2, a third of the compute")
     p.add_argument("--epochs", type=int, help="override the space file's epochs")
     p.add_argument("--max-train-samples", type=int, help="train on a subset of this size (stratified for classes)")
     p.add_argument("--seed", type=int, help="seed of folds, subset, synthetic data, initial weights and searcher "
@@ -228,8 +229,9 @@ def report(run_dir: Path) -> None:
     test = summary["test_score"]
     print(f"best configuration: {summary['best_config']}")
     if summary["best_score"] is not None:
-        print(f"best {objective.label}: {objective.format(summary['best_score'])} "
-              f"(+- {objective.format(summary['best_score_std'])} over {summary['cv']} folds)")
+        spread = (f"+- {objective.format(summary['best_score_std'])} over {summary['cv']} folds"
+                  if summary["cv"] > 1 else "on one held-out split")
+        print(f"best {objective.label}: {objective.format(summary['best_score'])} ({spread})")
     floor = summary.get("noise_variance")
     beside = f" (the noise variance, its floor: {floor:.4g})" if floor is not None and test is not None else ""
     print(f"test {objective.metric} of the refit: {'not refit' if test is None else objective.format(test)}{beside}")

@@ -21,7 +21,7 @@ class RunSettings:
     job: str = "fashion-mlp"  # a registered job, a job file or package.module (see tune_jobs/jobs)
     workers: int = os.cpu_count() or 1  # trials at once; each gets total CPUs (or cpus) / workers
     cpus: int | None = None  # the CPUs this run may use: a local Ray's size, a share of a cluster
-    cv: int = 3  # folds per configuration, as GridSearchCV's cv=3
+    cv: int = 3  # folds per configuration, as GridSearchCV's cv=3; 1: one held-out split (folds.HOLDOUT)
     epochs: int | None = None  # overrides the file's epochs when set
     max_train_samples: int | None = None  # a stratified subset of the training set
     seed: int = 0  # folds, subset, weight initialisation (and the searcher, unless search_seed)
@@ -43,7 +43,7 @@ class RunSettings:
 
     def __post_init__(self) -> None:
         checks = {
-            "workers": (self.workers, 1), "cv": (self.cv, 2), "epochs": (self.epochs, 1),
+            "workers": (self.workers, 1), "cv": (self.cv, 1), "epochs": (self.epochs, 1),
             "max_train_samples": (self.max_train_samples, 1), "num_samples": (self.num_samples, 1),
             "budget": (self.budget, 1), "max_failures": (self.max_failures, 0),
             "search_seed": (self.search_seed, 0), "seed": (self.seed, 0), "cpus": (self.cpus, 1),

@@ -5,7 +5,8 @@
 #   bash benchmarks/peers/equal_time.sh MINUTES SEED SPACE [JOB] [TOOLS...]
 #   bash benchmarks/peers/equal_time.sh 15 0 search_spaces/fashion_automl.yaml
 #
-# TOOLS (default all): tune-jobs (optuna + ASHA, 2 trials at a time), hyperband, bayesian, random
+# TOOLS (default all): tune-jobs (optuna + ASHA, 2 trials at a time, 3-fold CV), tune-jobs-holdout
+# (the same with one held-out 20%, --cv 1, as the peers validate), hyperband, bayesian, random
 # (KerasTuner), autokeras (its ImageClassifier over its own space: SPACE and JOB do not apply).
 # Results: benchmarks/results/peers/<space>-s<SEED>-<MINUTES>min/<tool>/ (result.json, anytime.csv,
 # trials); python benchmarks/peers/publish.py turns them into docs/peers/.
@@ -15,7 +16,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 MINUTES=$1 SEED=$2 SPACE=$3 JOB=${4:-fashion-mlp}
 shift $(( $# < 4 ? $# : 4 ))
-TOOLS=${*:-tune-jobs hyperband bayesian random autokeras}
+TOOLS=${*:-tune-jobs tune-jobs-holdout hyperband bayesian random autokeras}
 PY=${PYTHON:-python}
 NAME=$(basename "$SPACE" .yaml)-s$SEED-${MINUTES}min
 OUT=benchmarks/results/peers/$NAME
@@ -24,14 +25,16 @@ echo "== $NAME, job $JOB, tools: $TOOLS, commit $(git rev-parse --short HEAD), $
 
 for tool in $TOOLS; do
   echo "-- $tool start $(date -u +%T)" | tee -a "$OUT/log.txt"
-  if [ "$tool" = tune-jobs ]; then
+  if [ "$tool" = tune-jobs ] || [ "$tool" = tune-jobs-holdout ]; then
     # The sweep's clock starts once Ray is up; Ctrl-C 90 s after the budget so that start-up is not
     # charged to it; only trials that ended within MINUTES of the sweep's own clock count.
+    # tune-jobs-holdout: --cv 1, one held-out 20% as the peers validate, not 3-fold CV.
+    cv=3; [ "$tool" = tune-jobs ] || cv=1
     timeout -k 120 -s INT $(( MINUTES * 60 + 90 )) $PY -m tune_jobs run --job "$JOB" --space "$SPACE" \
-      --searcher optuna --scheduler asha --num-samples 10000 --seed "$SEED" --no-refit \
-      --out "$OUT/tune-jobs/runs" > "$OUT/tune-jobs.log" 2>&1 || true
-    $PY benchmarks/peers/tune_jobs_anytime.py "$OUT"/tune-jobs/runs/*/ --minutes "$MINUTES" \
-      --out "$OUT/tune-jobs" ${BEST_ONLY:+--best-only} >> "$OUT/tune-jobs.log" 2>&1
+      --searcher optuna --scheduler asha --num-samples 10000 --seed "$SEED" --cv $cv --no-refit \
+      --out "$OUT/$tool/runs" > "$OUT/$tool.log" 2>&1 || true
+    $PY benchmarks/peers/tune_jobs_anytime.py "$OUT/$tool"/runs/*/ --minutes "$MINUTES" \
+      --out "$OUT/$tool" ${BEST_ONLY:+--best-only} >> "$OUT/$tool.log" 2>&1
   elif [ "$tool" = autokeras ]; then
     $PY benchmarks/peers/autokeras_run.py --minutes "$MINUTES" --seed "$SEED" --out "$OUT/autokeras" \
       > "$OUT/autokeras.log" 2>&1

@@ -40,7 +40,7 @@ def rows_and_checks(results: list[dict[str, Any]]) -> tuple[list[dict[str, Any]]
     rows, checks = [], []
     for comparison in sorted({r["comparison"] for r in results}):
         group = [r for r in results if r["comparison"] == comparison]
-        ours = next((r for r in group if r["tool"].startswith(OURS)), None)
+        ours_all = [r for r in group if r["tool"].startswith(OURS)]
         for r in group:
             score_key = next(k for k in r if k.startswith("best_"))
             row = {"comparison": comparison, "tool": r["tool"], "seed": r["seed"], "minutes": r["minutes"],
@@ -48,12 +48,17 @@ def rows_and_checks(results: list[dict[str, Any]]) -> tuple[list[dict[str, Any]]
                    "test accuracy": r["test_accuracy"],
                    "models trained": r["models_trained"], "trials": r.get("trials", r["models_trained"]),
                    "first reached peer's test accuracy (s)": ""}
-            if ours is not None and r is not ours and r["test_accuracy"] is not None:
+            for ours in ours_all if r not in ours_all and r["test_accuracy"] is not None else ():
+                if ours["test_accuracy"] is None:
+                    checks.append(f"{comparison}: {ours['tool']}: no trial ended in time")
+                    continue
                 reached = first_reached(ours["curve"], r["test_accuracy"])
-                row["first reached peer's test accuracy (s)"] = "never" if reached is None else reached
+                firsts = row["first reached peer's test accuracy (s)"]
+                row["first reached peer's test accuracy (s)"] = ((f"{firsts} / " if firsts != "" else "")
+                                                                  + ("never" if reached is None else f"{reached:g}"))
                 half = r["minutes"] * 60 / 2
                 checks.append(
-                    f"{comparison}: {OURS} {ours['test_accuracy']} vs {r['tool']} {r['test_accuracy']}: "
+                    f"{comparison}: {ours['tool']} {ours['test_accuracy']} vs {r['tool']} {r['test_accuracy']}: "
                     f"{'at least' if ours['test_accuracy'] >= r['test_accuracy'] else 'BELOW'}; "
                     + ("never reached it" if reached is None else f"reached it at {reached:.0f} s, "
                        + ("within" if reached <= half else "NOT within") + f" half the budget ({half:.0f} s)"))

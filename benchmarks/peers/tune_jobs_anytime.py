@@ -65,6 +65,7 @@ def main() -> None:
     out.mkdir(parents=True, exist_ok=True)
     write_anytime(out, objective.key, rows)
     label = run.settings.searcher + ("" if run.settings.scheduler == "none" else f"+{run.settings.scheduler}")
+    label += " holdout" if run.settings.cv == 1 else ""  # --cv 1: one held-out split, as the peers
     result = {"tool": f"tune-jobs {label}", "job": run.job, "space": run.spec.name, "seed": run.settings.searcher_seed,
               "minutes": args.minutes, "wall_s": min(limit, float(run.summary.get("wall_s") or limit)),
               "n_train": run.summary.get("n_train"), "trials": len(ended),

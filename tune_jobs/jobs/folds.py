@@ -14,6 +14,10 @@ import numpy as np
 
 Splits = list[tuple[np.ndarray, np.ndarray]]
 
+# ``--cv 1``: no cross-validation but one held-out validation split of this share, as Keras'
+# and KerasTuner's ``validation_split=0.2``: a third of 3-fold CV's compute per configuration.
+HOLDOUT = 0.2
+
 
 def stratified_subset(y: np.ndarray, n: int | None, seed: int) -> np.ndarray:
     """Indices of ``n`` samples with the class balance of ``y`` (all of them when n is None)."""
@@ -33,18 +37,35 @@ def random_subset(y: np.ndarray, n: int | None, seed: int) -> np.ndarray:
 
 
 def fold_indices(y: np.ndarray, k: int, seed: int) -> Splits:
-    """``k`` stratified (train, validation) index pairs; every sample validates exactly once."""
+    """``k`` stratified (train, validation) index pairs; every sample validates exactly once
+    (``k`` = 1: one stratified pair holding out HOLDOUT)."""
     from sklearn.model_selection import StratifiedKFold
+
+    if k == 1:
+        return holdout_indices(y, seed, stratify=True)
 
     folds = StratifiedKFold(n_splits=k, shuffle=True, random_state=seed)
     return list(folds.split(np.zeros(len(y)), y))
 
 
 def kfold_indices(y: np.ndarray, k: int, seed: int) -> Splits:
-    """``k`` shuffled (train, validation) index pairs, for targets that are not classes."""
+    """``k`` shuffled (train, validation) index pairs, for targets that are not classes
+    (``k`` = 1: one shuffled pair holding out HOLDOUT)."""
     from sklearn.model_selection import KFold
 
+    if k == 1:
+        return holdout_indices(y, seed, stratify=False)
+
     return list(KFold(n_splits=k, shuffle=True, random_state=seed).split(np.zeros(len(y))))
+
+
+def holdout_indices(y: np.ndarray, seed: int, stratify: bool) -> Splits:
+    """One (train, validation) index pair, the validation part HOLDOUT of ``y``, each part sorted."""
+    from sklearn.model_selection import train_test_split
+
+    train, validation = train_test_split(np.arange(len(y)), test_size=HOLDOUT, random_state=seed,
+                                         stratify=y if stratify else None)
+    return [(np.sort(train), np.sort(validation))]
 
 
 # name -> (folds, subset): a job says which of these its labels need.
@@ -55,12 +76,14 @@ SPLITTERS: dict[str, tuple[Callable[[np.ndarray, int, int], Splits], Callable]] 
 
 
 def too_small(y: np.ndarray, k: int, kind: str) -> str | None:
-    """Why ``k`` folds cannot be made of ``y``, or None."""
-    if len(y) < k:
-        return f"{len(y)} training samples cannot make {k} folds"
+    """Why ``k`` folds (``k`` = 1: a held-out split) cannot be made of ``y``, or None."""
+    parts = max(k, 2)  # a held-out split has two parts, each with a sample (of each class)
+    asked = f"the {k} folds asked for" if k > 1 else "the 2 a held-out split needs"
+    if len(y) < parts:
+        return f"{len(y)} training samples are fewer than {asked}"
     if kind == "stratified":
         _, counts = np.unique(y, return_counts=True)
-        if counts.min() < k:
-            return (f"the rarest class has {counts.min()} training samples, fewer than the {k} folds asked for "
+        if counts.min() < parts:
+            return (f"the rarest class has {counts.min()} training samples, fewer than {asked} "
                     f"(stratified folds need at least one of each class per fold)")
     return None
