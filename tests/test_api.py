@@ -43,7 +43,7 @@ def build_blob_model(config):
 
 @pytest.mark.parametrize("options, argv", [
     ({"workers": 0}, ["--workers", "0"]),
-    ({"cv": 1}, ["--cv", "1"]),
+    ({"cv": 0}, ["--cv", "0"]),
     ({"searcher": "bayes"}, ["--searcher", "bayes"]),
     ({"num_samples": 5}, ["--num-samples", "5"]),
     ({"max_train_samples": 5}, ["--max-train-samples", "5"]),
