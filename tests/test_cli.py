@@ -83,6 +83,9 @@ def test_help_imports_neither_tensorflow_nor_ray():
 @pytest.mark.parametrize("argv, message", [
     (["--max-train-samples", "5"], "--max-train-samples 5: "),
     (["--cv", "10"], "--cv 10: the rarest class has 6 training samples, fewer than the 10 folds asked for"),
+    (["--cv", "1", "--max-train-samples", "30"],
+     "--cv 1: a held-out 20% of 30 training samples leaves 6 and 24, and a stratified split needs each of the 10 "
+     "classes on both sides (--max-train-samples 30)"),
 ])
 def test_data_too_small_for_the_folds_and_classes(argv, message, synthetic_fashion, tmp_path, capsys, never_runs):
     code, err = run([*argv, "--data-dir", str(synthetic_fashion())], tmp_path, capsys)

@@ -42,3 +42,9 @@ def test_cv_1_holds_out_a_fifth_stratified_or_shuffled_and_seeded():
     assert too_small(Y, 1, "stratified") is None
     assert "fewer than the 2 a held-out split needs" in too_small(np.array([0, 0, 1]), 1, "stratified")
     assert "1 training samples are fewer than the 2 a held-out split needs" in too_small(np.array([0.5]), 1, "kfold")
+    ten_classes = np.repeat(np.arange(10), 3)  # 30 samples: 6 held out, fewer than the 10 classes
+    assert "leaves 6 and 24, and a stratified split needs each of the 10 classes on both sides" in \
+        too_small(ten_classes, 1, "stratified")
+    assert too_small(np.repeat(np.arange(10), 5), 1, "stratified") is None  # 10 held out: one of each
+    [(train, val)] = fold_indices(np.repeat(np.arange(10), 5), 1, 0)
+    assert len(val) == 10

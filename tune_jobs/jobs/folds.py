@@ -8,6 +8,7 @@ k-fold (its default for regressors).
 
 from __future__ import annotations
 
+import math
 from typing import Callable
 
 import numpy as np
@@ -86,4 +87,8 @@ def too_small(y: np.ndarray, k: int, kind: str) -> str | None:
         if counts.min() < parts:
             return (f"the rarest class has {counts.min()} training samples, fewer than {asked} "
                     f"(stratified folds need at least one of each class per fold)")
+        held_out = math.ceil(HOLDOUT * len(y))  # as train_test_split rounds it
+        if k == 1 and min(held_out, len(y) - held_out) < len(counts):
+            return (f"a held-out {HOLDOUT:.0%} of {len(y)} training samples leaves {held_out} and "
+                    f"{len(y) - held_out}, and a stratified split needs each of the {len(counts)} classes on both sides")
     return None
