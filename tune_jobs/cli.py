@@ -38,8 +38,9 @@ def parser(prog: str, job: str | None) -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, help="trials at once; each gets an equal CPU share (default: all cores)")
     p.add_argument("--cpus", type=int, help="the CPUs this run may use: the size of the local Ray, or this run's "
                                             "share of a cluster (default: all)")
-    p.add_argument("--cv", type=int, help="folds of cross-validation per configuration (default: 3); 1: one held-out validation "
-                   "split of 20%%, as Keras' validation_split=0.2, a third of the compute")
+    p.add_argument("--cv", type=int, help="folds of cross-validation per configuration (default: 3); 1: one "
+                                          "held-out validation split of 20%%, as Keras' validation_split=0.2, "
+                                          "a third of the compute")
     p.add_argument("--epochs", type=int, help="override the space file's epochs")
     p.add_argument("--max-train-samples", type=int, help="train on a subset of this size (stratified for classes)")
     p.add_argument("--seed", type=int, help="seed of folds, subset, synthetic data, initial weights and searcher "

@@ -60,8 +60,8 @@ def main() -> None:
     from tune_jobs.jobs.fashion_mlp import JOB
 
     int_shapes()
-    x, y = training_images(JOB, args.max_train_samples, args.seed)
-    data = JOB.load_data(DataOptions())  # the test images
+    data = JOB.load_data(DataOptions())
+    x, y = training_images(JOB, data, args.max_train_samples, args.seed)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()

@@ -120,11 +120,8 @@ class Deadline:
         return Timed
 
 
-def training_images(job, max_train_samples: int | None, seed: int):
-    """The job's training arrays, or the stratified subset tune-jobs' ``--max-train-samples`` takes."""
-    from tune_jobs.jobs.base import DataOptions
-
-    data = job.load_data(DataOptions())
+def training_images(job, data, max_train_samples: int | None, seed: int):
+    """``data``'s training arrays, or the stratified subset tune-jobs' ``--max-train-samples`` takes."""
     x, y = data.x_train, data.y_train
     if max_train_samples:
         keep = job.subset(y, max_train_samples, seed)
@@ -154,11 +151,12 @@ def search(args) -> None:
     import keras
 
     from tune_jobs.jobs import get_job
+    from tune_jobs.jobs.base import DataOptions
     from tune_jobs.space.spec import load_spec
 
     job = get_job(args.job)
     spec = load_spec(args.space, job.hyperparameters)
-    x, y = training_images(job, args.max_train_samples, args.seed)
+    x, y = training_images(job, job.load_data(DataOptions()), args.max_train_samples, args.seed)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()

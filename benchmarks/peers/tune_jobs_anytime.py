@@ -10,8 +10,8 @@ Ctrl-C at the wall time (``timeout -s INT``) leaves the run as an interrupted sw
 trials.csv holds every trial that ended, with when (``elapsed_s``). Then, outside the timed part,
 each configuration that was the best so far (by mean CV score, among trials that ended within
 ``--minutes``; with ``--best-only`` the last of them alone) is refitted on all the training images,
-as the run's own refit does, and scored on the test set: ``anytime.csv`` (seconds, best CV score, its test accuracy) and ``result.json``,
-the same fields keras_tuner_run.py writes.
+as the run's own refit does, and scored on the test set: ``anytime.csv`` (seconds, best CV score,
+its test accuracy) and ``result.json``, the same fields keras_tuner_run.py writes.
 """
 
 from __future__ import annotations

@@ -90,5 +90,6 @@ def too_small(y: np.ndarray, k: int, kind: str) -> str | None:
         held_out = math.ceil(HOLDOUT * len(y))  # as train_test_split rounds it
         if k == 1 and min(held_out, len(y) - held_out) < len(counts):
             return (f"a held-out {HOLDOUT:.0%} of {len(y)} training samples leaves {held_out} and "
-                    f"{len(y) - held_out}, and a stratified split needs each of the {len(counts)} classes on both sides")
+                    f"{len(y) - held_out}, and a stratified split needs each of the {len(counts)} classes "
+                    f"on both sides")
     return None
