@@ -1,10 +1,18 @@
-"""The compute budget's arithmetic and its stopper, on fake results (no Ray run)."""
+"""The budgets' arithmetic and their stoppers, on fake results (no Ray run); the time budget
+of real sweeps: tests/test_searchers.py."""
 
 import pickle
+import time
 
-from tune_jobs.records import rundir
+import pytest
+
+from tune_jobs import cli
+from tune_jobs.engine import budget
 from tune_jobs.engine.budget import trials_within, used_by
-from tune_jobs.engine.callbacks import BudgetStopper
+from tune_jobs.engine.callbacks import BudgetStopper, TimeBudgetStopper
+from tune_jobs.records import rundir
+from tune_jobs.settings import RunSettings
+from tune_jobs.space.spec import SpecError
 
 
 def test_compute_of_rows_and_trials_a_budget_pays_for():
@@ -28,3 +36,32 @@ def test_stopper_counts_epochs_not_calls_and_what_a_resumed_run_had(tmp_path):
     stopper("c", {"epoch": 3})
     assert stopper.stop_all()  # 30
     assert pickle.loads(pickle.dumps(stopper)).stop_all()
+
+
+@pytest.mark.parametrize("text, seconds", [("900", 900), ("2.5", 2.5), ("90s", 90), ("15m", 900), ("1h30m", 5400),
+                                           ("1.5h", 5400), ("1h0m30s", 3630)])
+def test_a_time_budget_is_seconds_or_hours_minutes_and_seconds(text, seconds):
+    assert cli.duration_s(text) == seconds
+
+
+@pytest.mark.parametrize("value", [0, -1, True, "900", float("inf")])
+def test_the_api_refuses_a_time_budget_that_is_not_a_positive_number_of_seconds(value):
+    with pytest.raises(SpecError, match=f"--time-budget: {value!r} must be a positive number of seconds"):
+        RunSettings(space="s.yaml", time_budget_s=value)
+
+
+def test_the_time_stopper_counts_what_a_resumed_run_used_and_not_the_time_it_sat_stopped(tmp_path):
+    path = tmp_path / "trials.csv"
+    rundir.write_csv(path, [{"trial_id": "a", "elapsed_s": 7.0}, {"trial_id": "b", "elapsed_s": 9.6}],
+                     ["trial_id", "elapsed_s"])  # the run had used 9.6 s of a 10 s budget
+    budget.forget_clock(path)
+    stopper = pickle.loads(pickle.dumps(TimeBudgetStopper(10.0, path)))  # as Ray restores it
+    try:
+        assert not stopper.stop_all() and not budget.ran_out_of_time(path)
+        assert 0.3 < budget.time_left(path) <= 0.4
+        time.sleep(0.45)
+        assert stopper.stop_all() and budget.ran_out_of_time(path)
+        assert stopper("t", {"epoch": 1}) is False  # it ends the sweep, never a single trial
+    finally:
+        budget.forget_clock(path)
+    assert budget.time_left(path) is None and not budget.ran_out_of_time(path)

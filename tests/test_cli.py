@@ -65,6 +65,15 @@ def test_resume_needs_a_run_directory_and_the_same_options(tmp_path, capsys, nev
     assert code == 2 and "options cannot change on resume (the run used --cv 3, --out runs)" in err
 
 
+@pytest.mark.parametrize("value, message", [("0", "'0' must be longer than 0 s"),
+                                            ("15 min", "'15 min' is not a duration (900, 90s, 15m, 1h30m)")])
+def test_a_bad_time_budget_is_exit_2_with_its_value(value, message, tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        fashion.main(["--time-budget", value, "--out", str(tmp_path / "out")])
+    assert exit_.value.code == 2 and f"argument --time-budget: {message}" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
 def test_unknown_option_is_exit_2(tmp_path, capsys):
     with pytest.raises(SystemExit) as exit_:
         fashion.main(["--lr", "0.1"])

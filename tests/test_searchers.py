@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 import shutil
+import signal
+import subprocess
+import sys
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -188,59 +193,74 @@ sys.exit(run_sweep(settings, spec, ANALYTIC, tiny_data(), run_dir, resume=resume
 """
 
 
-@pytest.mark.parametrize("how", ["ctrl-c", "sighup"])
-def test_an_interrupted_optuna_sweep_resumes_the_same_study(how, shared_ray, tmp_path, monkeypatch):
-    """Ctrl-C (SIGINT to the process group) or a closed terminal (SIGHUP) mid-sweep, then --resume
-    (after SIGHUP, of the run directory moved elsewhere): the study ends with exactly num_samples
+def test_an_interrupted_optuna_sweep_resumes_the_same_study(shared_ray, tmp_path, monkeypatch):
+    """Ctrl-C (SIGINT to the process group) mid-sweep, --resume, a closed terminal (SIGHUP) mid-resume,
+    then --resume of the run directory moved elsewhere: the study ends with exactly num_samples
     trials, none repeated.
     (tests/test_sweep_integration.py does it with real Keras, through the command line.)"""
-    ray_tmp = tempfile.mkdtemp(prefix="tj-", dir="/tmp")
-    monkeypatch.setenv("RAY_TMPDIR", ray_tmp)  # their own Ray, not ours
-    try:
-        interrupt_and_resume(tmp_path, how)
-    finally:
-        shutil.rmtree(ray_tmp, ignore_errors=True)
-
-
-def interrupt_and_resume(tmp_path: Path, how: str) -> None:
-    import os
-    import signal
-    import subprocess
-    import sys
-    import time
-
     import optuna
     from optuna.storages.journal import JournalFileBackend, JournalStorage
 
-    script, space, run_dir = tmp_path / "resumable.py", tmp_path / "analytic.yaml", tmp_path / "run"
-    script.write_text(RESUMABLE)
-    space.write_text(SPACE.replace("epochs: [9]", "epochs: [3]\n  epoch_s: [0.3]"))
-    run_dir.mkdir()
-    driver = subprocess.Popen([sys.executable, str(script), str(space), str(run_dir), "new"], start_new_session=True,
+    ray_tmp = tempfile.mkdtemp(prefix="tj-", dir="/tmp")
+    monkeypatch.setenv("RAY_TMPDIR", ray_tmp)  # their own Ray, not ours
+    try:
+        script, space, run_dir = tmp_path / "resumable.py", tmp_path / "analytic.yaml", tmp_path / "run"
+        script.write_text(RESUMABLE)
+        space.write_text(SPACE.replace("epochs: [9]", "epochs: [3]\n  epoch_s: [0.3]"))
+        run_dir.mkdir()
+        before = interrupt([script, space, run_dir, "new"], run_dir, at_least=3, how="ctrl-c")
+        assert 3 <= len(before) < 10
+        middle = interrupt([script, space, run_dir, "resume"], run_dir, at_least=len(before) + 1, how="sighup")
+        assert len(before) < len(middle) < 10 and middle[: len(before)] == before
+        moved = tmp_path / "elsewhere" / run_dir.name  # movable: copied elsewhere (rsync-down), the original gone
+        shutil.copytree(run_dir, moved)
+        shutil.rmtree(run_dir)
+        resumed = subprocess.run([sys.executable, str(script), str(space), str(moved), "resume"], timeout=180,
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        assert resumed.returncode == 0, resumed.stderr[-3000:]
+    finally:
+        shutil.rmtree(ray_tmp, ignore_errors=True)
+    after = read_trials(moved / rundir.TRIALS)
+    assert len(after) == 10 and len({r["trial_id"] for r in after}) == 10
+    assert after[: len(middle)] == middle  # kept as they were, in their order
+    study = optuna.load_study(study_name="analytic", storage=JournalStorage(JournalFileBackend(str(moved / "optuna.journal"))))
+    complete = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
+    assert len(complete) == 10 + rundir.count_lines(moved / rundir.ANSWERS)  # trained, or answered
+    assert len({tuple(sorted(r.items())) for r in configs(after)}) == 10  # none trained twice, resume too
+
+
+def interrupt(argv: list, run_dir: Path, at_least: int, how: str) -> list[dict]:
+    """Run the driver script until `at_least` trials have ended, interrupt it as `how` says, and
+    return the trials it recorded; it must exit as after Ctrl-C (130)."""
+    driver = subprocess.Popen([sys.executable, *map(str, argv)], start_new_session=True,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
-    while len(read_trials(run_dir / rundir.TRIALS)) < 3 and time.monotonic() < deadline:
+    while len(read_trials(run_dir / rundir.TRIALS)) < at_least and time.monotonic() < deadline:
         time.sleep(0.2)
     time.sleep(1.5)
     os.killpg(driver.pid, signal.SIGINT) if how == "ctrl-c" else os.kill(driver.pid, signal.SIGHUP)
     assert driver.wait(timeout=60) == 130
-    before = read_trials(run_dir / rundir.TRIALS)
-    assert 3 <= len(before) < 10
-    if how == "sighup":  # the run directory is movable: copied elsewhere (rsync-down), the original gone
-        moved = tmp_path / "elsewhere" / run_dir.name
-        shutil.copytree(run_dir, moved)
-        shutil.rmtree(run_dir)
-        run_dir = moved
-    resumed = subprocess.run([sys.executable, str(script), str(space), str(run_dir), "resume"], timeout=180,
-                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    assert resumed.returncode == 0, resumed.stderr[-3000:]
-    after = read_trials(run_dir / rundir.TRIALS)
-    assert len(after) == 10 and len({r["trial_id"] for r in after}) == 10
-    assert after[: len(before)] == before  # kept as they were, in their order
-    study = optuna.load_study(study_name="analytic", storage=JournalStorage(JournalFileBackend(str(run_dir / "optuna.journal"))))
-    complete = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
-    assert len(complete) == 10 + rundir.count_lines(run_dir / rundir.ANSWERS)  # trained, or answered
-    assert len({tuple(sorted(r.items())) for r in configs(after)}) == 10  # none trained twice, resume too
+    return read_trials(run_dir / rundir.TRIALS)
+
+
+def test_a_time_budget_ends_the_sweep_and_the_trials_it_cuts_keep_their_epochs(shared_ray, tmp_path, capfd):
+    """36 trials of 9 epochs of 0.1 s, two at a time, need 16 s; 4 s of budget ends the sweep as
+    finished (exit 0), the trials running then recorded as stopped with the epochs they trained."""
+    space = parse_spec(SPACE.replace("epochs: [9]", "epochs: [9]\n  epoch_s: [0.1]"), Path("analytic.yaml"))
+    settings = RunSettings(space="analytic.yaml", job=ANALYTIC.source, searcher="grid", refit=False,
+                           workers=2, time_budget_s=4.0, out=str(tmp_path))
+    run_dir = rundir.new_run_dir(tmp_path, "timed")
+    assert run_sweep(settings, space, ANALYTIC, DATA, run_dir, trainable=analytic_trainable) == 0
+    rows = read_trials(run_dir / rundir.TRIALS)
+    summary = json.loads((run_dir / rundir.SUMMARY).read_text())
+    assert summary["finished"] and 2 <= len(rows) < 36
+    assert all(float(r["elapsed_s"]) < 4.0 + 1.0 for r in rows)  # Ray notices within a step
+    stopped = [r for r in rows if r["status"] == "stopped"]
+    assert stopped and all(1 <= int(r["epochs"]) < 9 for r in stopped)
+    assert all(r["status"] == "ok" and r["epochs"] == "9" for r in rows if r not in stopped)
+    assert summary["epochs_total"] == sum(int(r["epochs"]) for r in rows) * 3
+    printed = capfd.readouterr().out
+    assert "36 trials x 3 folds, for at most 0:00:04" in printed and "the time budget of 4 s ran out" in printed
 
 
 @pytest.mark.parametrize("searcher,scheduler", [("grid", "none"), ("random", "none"), ("optuna", "asha")])

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import shutil
 import sys
 from dataclasses import fields, replace
@@ -48,6 +49,9 @@ def parser(prog: str, job: str | None) -> argparse.ArgumentParser:
     p.add_argument("--search-seed", type=int, help="seed of the searcher alone (default: --seed)")
     p.add_argument("--budget", type=int, metavar="EPOCHS_X_FOLDS",
                    help="end the sweep after this much compute: epochs x folds over all trials")
+    p.add_argument("--time-budget", dest="time_budget_s", type=duration_s, metavar="DURATION",
+                   help="end the sweep after this much time (900, 90s, 15m, 1h30m; Ray's start and the refit "
+                        "not counted); trials it cuts keep the epochs they trained")
     p.add_argument("--no-refit", dest="refit", action="store_const", const=False,
                    help="skip training the best configuration on all training data")
     p.add_argument("--out", help="parent of the run directory (default: runs/)")
@@ -69,6 +73,24 @@ def parser(prog: str, job: str | None) -> argparse.ArgumentParser:
     p.add_argument("--resume", metavar="RUN_DIR", help="finish an interrupted sweep; other options come from it")
     p.add_argument("--smoke", action="store_true", help="a run of about a minute on a small subset")
     return p
+
+
+DURATION = re.compile(r"(?:(?P<h>\d+(?:\.\d+)?)h)?(?:(?P<m>\d+(?:\.\d+)?)m)?(?:(?P<s>\d+(?:\.\d+)?)s)?")
+
+
+def duration_s(text: str) -> float:
+    """``--time-budget``'s value in seconds: a number of seconds, or hours, minutes and seconds
+    written as 1h30m, 15m, 90s."""
+    text = text.strip()
+    match = re.fullmatch(r"\d+(?:\.\d+)?", text) or DURATION.fullmatch(text)
+    if not text or not match:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a duration (900, 90s, 15m, 1h30m)")
+    units = match.groupdict()
+    seconds = float(text) if not units else sum(
+        float(units[unit] or 0) * factor for unit, factor in (("h", 3600), ("m", 60), ("s", 1)))
+    if seconds <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be longer than 0 s")
+    return seconds
 
 
 def main(argv: Sequence[str] | None, *, prog: str, job: str | None = None) -> int:

@@ -6,6 +6,7 @@ the sweep exactly as it started.
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import asdict, dataclass, fields
 from typing import Any, Mapping
@@ -35,6 +36,7 @@ class RunSettings:
     scheduler: str = "none"  # early stopping: none or asha
     optuna_storage: str | None = None  # a database URL for the Optuna study
     budget: int | None = None  # epochs x folds after which the sweep ends (see tune_jobs/engine/budget.py)
+    time_budget_s: float | None = None  # seconds of the sweep's own clock after which it ends (engine/budget.py)
     storage: str | None = None  # shared storage of Ray Tune's experiment, for clusters of several nodes
     max_failures: int = 2  # retries of a failed trial: a node that died, but also a trial that raised
     gpus_per_trial: float = 0.0  # a fraction lets several small trials share one GPU
@@ -51,6 +53,9 @@ class RunSettings:
         for name, (value, least) in checks.items():
             if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < least):
                 raise SpecError(f"--{name.replace('_', '-')}: {value!r} must be an integer >= {least}")
+        if self.time_budget_s is not None and (isinstance(self.time_budget_s, bool) or not isinstance(
+                self.time_budget_s, (int, float)) or not 0 < self.time_budget_s < math.inf):
+            raise SpecError(f"--time-budget: {self.time_budget_s!r} must be a positive number of seconds")
         if isinstance(self.gpus_per_trial, bool) or not isinstance(self.gpus_per_trial, (int, float)) \
                 or not 0 <= self.gpus_per_trial <= 64:
             raise SpecError(f"--gpus-per-trial: {self.gpus_per_trial!r} must be a number in [0, 64]")

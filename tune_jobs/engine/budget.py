@@ -1,13 +1,20 @@
-"""A compute budget in epochs x folds: searchers compare at equal compute, not equal trial counts.
+"""Budgets that end a sweep: compute in epochs x folds (searchers compare at equal compute, not
+equal trial counts), and wall time (a sweep that must end by a deadline, as Ray Tune's
+``time_budget_s`` or Optuna's ``timeout``).
 
-Every report of the trainable is one epoch of every fold, so a budget is counted in results
-(``callbacks.BudgetStopper``). When the budget is spent, Ray Tune ends the sweep; trials still
+Every report of the trainable is one epoch of every fold, so compute is counted in results
+(``callbacks.BudgetStopper``); time on the sweep's own clock, the trials' ``elapsed_s``
+(``callbacks.TimeBudgetStopper``). When a budget is spent, Ray Tune ends the sweep; trials still
 running then are cut and recorded as ``stopped`` with the epochs they trained.
 """
 
 from __future__ import annotations
 
 import math
+import time
+from pathlib import Path
+
+from tune_jobs.records import rundir
 
 
 def used_by(rows: list[dict], cv: int) -> int:
@@ -23,3 +30,40 @@ def trials_within(budget: int, cv: int, min_epochs: int) -> int:
 def trained_by(trials, cv: int) -> int:
     """Epochs x folds Ray's trials have trained so far, by their last results (running ones too)."""
     return sum(int(t.last_result.get("epoch", 0)) for t in trials if t.last_result) * cv
+
+
+# The time budget of the sweep running in this process (one at a time: see rundir.running_in),
+# keyed by its trials table where it is now. The stopper sets it; the progress line reads the time
+# left, and the runner and the recorder whether the budget, not Ctrl-C, ended the sweep.
+_ends_at: dict[str, float] = {}  # monotonic time the budget ends
+_ran_out: set[str] = set()
+
+
+def _key(trials_path: Path | str) -> str:
+    return str(rundir.located(trials_path))
+
+
+def start_clock(trials_path: Path | str, seconds_left: float) -> None:
+    _ends_at[_key(trials_path)] = time.monotonic() + seconds_left
+    _ran_out.discard(_key(trials_path))
+
+
+def time_left(trials_path: Path | str) -> float | None:
+    """Seconds left of the sweep's time budget; None without one (or before it started)."""
+    ends = _ends_at.get(_key(trials_path))
+    return None if ends is None else max(0.0, ends - time.monotonic())
+
+
+def mark_out_of_time(trials_path: Path | str) -> None:
+    _ran_out.add(_key(trials_path))
+
+
+def ran_out_of_time(trials_path: Path | str) -> bool:
+    """Whether the time budget ended this session's sweep (not an interruption before it)."""
+    return _key(trials_path) in _ran_out
+
+
+def forget_clock(trials_path: Path | str) -> None:
+    """A new session of a run (a resume in the same process) starts without the last one's clock."""
+    _ends_at.pop(_key(trials_path), None)
+    _ran_out.discard(_key(trials_path))

@@ -13,9 +13,9 @@ from ray import tune
 
 from tune_jobs.jobs.objective import Objective
 from tune_jobs.records import rundir
-from tune_jobs.records.results import number, read_trials, row_line, trial_row, write_lines
+from tune_jobs.records.results import elapsed_before, number, read_trials, row_line, trial_row, write_lines
 from tune_jobs.space.spec import Spec
-from tune_jobs.engine import progress
+from tune_jobs.engine import budget as budgets, progress
 from tune_jobs.engine.budget import trained_by, used_by
 
 
@@ -61,11 +61,13 @@ class TrialsRecorder(tune.Callback):
         self._ended(trials, trial, failed=True)
 
     def on_experiment_end(self, trials, **info):
-        """When the budget ran out (BudgetStopper), Ray cuts the running trials without an event:
-        they ended, stopped early. (After Ctrl-C, with budget left, they are interrupted, not ended.)"""
+        """When a budget ran out (BudgetStopper, TimeBudgetStopper), Ray cuts the running trials
+        without an event: those that trained an epoch ended, stopped early. (After Ctrl-C, with
+        budget left, they are interrupted, not ended.)"""
         if self._rows is None:
             return
-        if self.budget is not None and trained_by(trials, self.cv) >= self.budget:
+        spent = self.budget is not None and trained_by(trials, self.cv) >= self.budget
+        if spent or budgets.ran_out_of_time(self.path):
             for trial in trials:
                 trained = trial.last_result.get("epoch", 0) if trial.last_result else 0
                 if trial.status == "TERMINATED" and trained and trial.trial_id not in self._rows:
@@ -80,7 +82,7 @@ class TrialsRecorder(tune.Callback):
             ended = sorted((t for t in trials if t.status in ("TERMINATED", "ERROR")),
                            key=lambda t: position.get(t.trial_id, len(position)))
             self._rows = {t.trial_id: self._line(t, t.status == "ERROR", elapsed.get(t.trial_id)) for t in ended}
-            self._clock = (time.monotonic(), max((e for e in elapsed.values() if e is not None), default=0.0))
+            self._clock = (time.monotonic(), elapsed_before(rows))
 
     def _ended(self, trials, trial, failed: bool) -> None:
         self._start(trials)
@@ -161,6 +163,9 @@ class ProgressView(tune.Callback):
             eta = progress.eta_s(elapsed, counts.used - self._used_at_start, self.budget - counts.used)
         else:
             eta = progress.eta_s(elapsed, counts.progress - self._done_at_start, counts.total - counts.progress)
+        left = budgets.time_left(rundir.TRIALS)  # a time budget: the sweep ends by then at the latest
+        if left is not None:
+            eta = left if eta is None else min(eta, left)
         line = progress.format_line(counts, elapsed, eta, self.objective)
         interactive = progress.console.isatty()
         changed = counts.finished != self._last_finished
@@ -281,3 +286,34 @@ class BudgetStopper(tune.Stopper):
     def stop_all(self) -> bool:
         return self._before is not None and self._before + self._total * self.cv >= self.budget
 
+
+
+class TimeBudgetStopper(tune.Stopper):
+    """Ends the whole sweep once it has run ``seconds`` on its own clock, the one of the trials'
+    ``elapsed_s``: from this session's first step, plus what earlier sessions of a resumed run used.
+    Time the sweep sat interrupted is not charged; Ray's start and the refit are outside it.
+
+    (Ray Tune's own ``time_budget_s`` would start afresh on every resume.)
+    """
+
+    def __init__(self, seconds: float, trials_path: Path):
+        self.seconds = seconds
+        self.trials_path = Path(trials_path)
+        self._started = False
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._started = False  # a resumed session starts its own clock
+
+    def __call__(self, trial_id: str, result: dict) -> bool:
+        return False
+
+    def stop_all(self) -> bool:
+        if not self._started:
+            before = elapsed_before(read_trials(rundir.located(self.trials_path)))
+            budgets.start_clock(self.trials_path, self.seconds - before)
+            self._started = True
+        if budgets.time_left(self.trials_path) > 0:
+            return False
+        budgets.mark_out_of_time(self.trials_path)
+        return True

@@ -26,7 +26,7 @@ from tune_jobs.searchers import SearchRequest, get_searcher
 from tune_jobs.searchers.schedulers import make_scheduler, min_epochs, stops_early
 from tune_jobs.settings import RunSettings
 from tune_jobs.space.spec import Spec
-from tune_jobs.engine import progress, tracking
+from tune_jobs.engine import budget as budgets, progress, tracking
 from tune_jobs.engine.budget import trials_within, used_by
 
 EXIT_OK, EXIT_TRIALS_FAILED, EXIT_INTERRUPTED = 0, 1, 130
@@ -92,15 +92,19 @@ def search_and_refit(settings: RunSettings, spec: Spec, job: Job, data: Data, ru
         f"{settings.workers} at a time ({cpus:g} CPU{gpu_note(settings)} each), "
         f"job {job.name}, {len(data.y_train)} training samples\n")
     tuner = make_tuner(settings, spec, job, plan, data_ref, cpus, run_dir, resume, trainable, parent_run)
+    budgets.forget_clock(run_dir / rundir.TRIALS)
     with snapshots_every(snapshot_period_s(plan.total)):
         tuner.fit()
     rows = read_trials(run_dir / rundir.TRIALS)
     spent = settings.budget is not None and used_by(rows, settings.cv) >= settings.budget
+    out_of_time = budgets.ran_out_of_time(run_dir / rundir.TRIALS)
+    if out_of_time:
+        progress.console.write(f"the time budget of {settings.time_budget_s:g} s ran out: the sweep ended\n")
     exhausted = every_configuration_tried(spec, rows)
     if exhausted and len(rows) < plan.total:
         progress.console.write(f"every one of the space's {len(rows)} configurations was tried: "
                                f"the sweep ended early\n")
-    finished = len(rows) >= plan.total or spent or exhausted
+    finished = len(rows) >= plan.total or spent or out_of_time or exhausted
     best = best_row(rows, objective)
     outcome = {"finished": finished, "best_config": config_of(best, spec) if best else None,
                **summarize(rows, settings.cv, spec, objective), "test_score": None, "refit_error": None}
@@ -122,7 +126,7 @@ def make_tuner(settings: RunSettings, spec: Spec, job: Job, plan, data_ref, cpus
                resume: bool, trainable: Callable | None, parent_run: str | None = None):
     from ray import tune
 
-    from tune_jobs.engine.callbacks import BudgetStopper, ProgressView, SilentReporter, TrialsRecorder
+    from tune_jobs.engine.callbacks import ProgressView, SilentReporter, TrialsRecorder
     from tune_jobs.engine.trainable import train_cv
 
     given = {"job": job, "data": data_ref, "cv": settings.cv, "seed": settings.seed}
@@ -155,9 +159,20 @@ def make_tuner(settings: RunSettings, spec: Spec, job: Job, plan, data_ref, cpus
             # Ray Tune cannot tell a dead node from a trial that raised: both are retried, from the start.
             failure_config=tune.FailureConfig(max_failures=0 if settings.fail_fast else settings.max_failures,
                                             fail_fast=settings.fail_fast),
-            stop=BudgetStopper(settings.budget, settings.cv, run_dir / rundir.TRIALS) if settings.budget else None,
+            stop=stopper(settings, run_dir / rundir.TRIALS),
         ),
     )
+
+
+def stopper(settings: RunSettings, trials_path: Path):
+    """What ends the sweep before its trials are done: a compute budget, a time budget, or both."""
+    from ray.tune.stopper import CombinedStopper
+
+    from tune_jobs.engine.callbacks import BudgetStopper, TimeBudgetStopper
+
+    stoppers = [*([BudgetStopper(settings.budget, settings.cv, trials_path)] if settings.budget else []),
+                *([TimeBudgetStopper(settings.time_budget_s, trials_path)] if settings.time_budget_s else [])]
+    return CombinedStopper(*stoppers) if len(stoppers) > 1 else (stoppers[0] if stoppers else None)
 
 
 SNAPSHOT_ENV = "TUNE_GLOBAL_CHECKPOINT_S"  # Ray Tune's period for saving the experiment's state, read by fit()
@@ -186,9 +201,10 @@ def snapshots_every(seconds: float) -> Iterator[None]:
 
 def reads_every_epoch(settings: RunSettings) -> bool:
     """Whether something reads a trial's score after every epoch: a scheduler that stops trials
-    early, a budget counted in epochs (its reports must carry the metric), MLflow's curves.
-    Otherwise a trial is validated, and reports, only after its last epoch."""
-    return stops_early(settings.scheduler) or settings.budget is not None or bool(settings.mlflow)
+    early, a budget (the trials it cuts keep the epochs they trained, and their score), MLflow's
+    curves. Otherwise a trial is validated, and reports, only after its last epoch."""
+    return (stops_early(settings.scheduler) or settings.budget is not None or settings.time_budget_s is not None
+            or bool(settings.mlflow))
 
 
 def accept_old_module_names() -> None:
@@ -223,8 +239,12 @@ def gpu_note(settings: RunSettings) -> str:
 
 def describe_size(settings: RunSettings, total: int) -> str:
     if settings.budget is None:
-        return f"{total} trials x {settings.cv} folds"
-    return f"up to {total} trials x {settings.cv} folds until {settings.budget} epochs x folds are spent"
+        size = f"{total} trials x {settings.cv} folds"
+    else:
+        size = f"up to {total} trials x {settings.cv} folds until {settings.budget} epochs x folds are spent"
+    if settings.time_budget_s is not None:
+        size += f", for at most {progress.clock(settings.time_budget_s)}"
+    return size
 
 
 class ClusterError(BadInput):

@@ -136,6 +136,12 @@ def summarize(rows: list[Mapping[str, Any]], cv: int, spec: Spec, objective: Obj
     }
 
 
+def elapsed_before(rows: Iterable[Mapping[str, Any]]) -> float:
+    """The sweep time earlier sessions of a run used: the last ``elapsed_s`` recorded (0 for a new
+    run); a resumed session's clock continues from there, so time spent interrupted is not counted."""
+    return max((e for e in (number(row.get("elapsed_s")) for row in rows) if e is not None), default=0.0)
+
+
 def number(value: Any) -> float | None:
     try:
         number = float(value)
