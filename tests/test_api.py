@@ -144,3 +144,19 @@ def test_the_stop_button_leaves_a_run_that_resume_finishes(shared_ray, tmp_path)
     for row in read_csv(run_dir / "trials.csv"):
         if row["trial_id"] in before:
             assert row == before[row["trial_id"]]  # kept, not trained again
+
+
+@pytest.mark.parametrize("cv, printed, shown", [
+    (3, "best mean CV accuracy: 0.9000 (+- 0.004 over 3 folds)", "0.9000 +- 0.004"),
+    (1, "best held-out accuracy: 0.9000 (on one held-out split)", "0.9000"),
+])
+def test_a_result_says_what_its_score_is_the_mean_over_folds_or_one_held_out_split(cv, printed, shown, tmp_path,
+                                                                                   capsys):
+    summary = {"best_config": {"lr": 0.01}, "best_score": 0.9, "best_score_std": 0.004, "cv": cv,
+               "test_score": 0.89, "n_trials": 2, "n_failed": 0, "wall_s": 12.0, "finished": True,
+               "job": "fashion-mlp"}
+    (tmp_path / "summary.json").write_text(json.dumps(summary))
+    cli.report(tmp_path)
+    assert printed in capsys.readouterr().out
+    label = printed.split(":")[0]
+    assert f"{label}: {shown}\n" in repr(tune_jobs.SweepResult(tmp_path))

@@ -151,13 +151,14 @@ class SweepResult:
     def _facts(self) -> list[tuple[str, str]]:
         objective = self.objective
         s = self.summary
+        cv = s.get("cv", 3)
         state = "finished" if self.finished else f"unfinished: tune_jobs.resume({str(self.run_dir)!r})"
         return [
             ("job", f"{s.get('job')} ({objective.label}, {objective.mode})"),
             ("trials", f"{s.get('n_trials')} ({s.get('n_failed')} failed), {state}"),
             ("best config", str(self.best_config)),
-            (f"best {objective.label}", f"{objective.format(self.best_score)} "
-                                        f"+- {objective.format(self.best_score_std)}"),
+            (f"best {objective.score_label(cv)}", objective.format(self.best_score)
+             + (f" +- {objective.format(self.best_score_std)}" if cv > 1 else "")),
             (f"test {objective.metric}", "not refit" if self.test_score is None else objective.format(self.test_score)),
             ("wall time", f"{s.get('wall_s', 0):.0f} s"),
             ("run directory", str(self.run_dir)),

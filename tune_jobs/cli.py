@@ -254,7 +254,7 @@ def report(run_dir: Path) -> None:
     if summary["best_score"] is not None:
         spread = (f"+- {objective.format(summary['best_score_std'])} over {summary['cv']} folds"
                   if summary["cv"] > 1 else "on one held-out split")
-        print(f"best {objective.label}: {objective.format(summary['best_score'])} ({spread})")
+        print(f"best {objective.score_label(summary['cv'])}: {objective.format(summary['best_score'])} ({spread})")
     floor = summary.get("noise_variance")
     beside = f" (the noise variance, its floor: {floor:.4g})" if floor is not None and test is not None else ""
     print(f"test {objective.metric} of the refit: {'not refit' if test is None else objective.format(test)}{beside}")

@@ -287,7 +287,6 @@ class BudgetStopper(tune.Stopper):
         return self._before is not None and self._before + self._total * self.cv >= self.budget
 
 
-
 class TimeBudgetStopper(tune.Stopper):
     """Ends the whole sweep once it has run ``seconds`` on its own clock, the one of the trials'
     ``elapsed_s``: from this session's first step, plus what earlier sessions of a resumed run used.

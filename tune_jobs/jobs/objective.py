@@ -50,6 +50,10 @@ class Objective:
     def label(self) -> str:
         return f"mean CV {self.metric}"
 
+    def score_label(self, cv: int) -> str:
+        """What a run's score is: the mean over its folds, or (``--cv 1``) one held-out split's."""
+        return self.label if cv > 1 else f"held-out {self.metric}"
+
     @property
     def tolerance_text(self) -> str:
         return f"{self.tolerance:.0%}" if self.relative else f"{self.tolerance:g}"

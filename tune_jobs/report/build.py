@@ -79,7 +79,8 @@ def write_report(runs: Sequence[Run], out: Path) -> Path:
 def context_line(runs: Sequence[Run], ref: comparison.Reference) -> str:
     first = runs[0].summary
     n_train = next((r.summary["n_train"] for r in runs if r.summary.get("n_train")), "?")  # a partial run may lack it
-    return (f"{len(runs)} runs; {n_train} training images, {first.get('cv')}-fold CV, data seed {first.get('seed')}. "
+    validation = "one held-out 20%" if first.get("cv") == 1 else f"{first.get('cv')}-fold CV"
+    return (f"{len(runs)} runs; {n_train} training images, {validation}, data seed {first.get('seed')}. "
             f"Job {runs[0].job}. Reference: {ref.objective.format(ref.score)} {ref.objective.label} ({ref.source}); "
             f"\"within {ref.objective.tolerance_text}\" means reaching {ref.objective.format(ref.target)} "
             f"({'at least' if ref.objective.maximize else 'at most'}).")
