@@ -163,6 +163,13 @@ def test_report_writes_html_markdown_and_csv_of_every_table(tmp_path):
     assert page.count("<svg") >= 2
     assert not re.search(r'@import\\?"https://fonts', page)  # HiPlot's web font, which would need the network
     assert "| optuna+asha |" in (out / "report.md").read_text()
+    assert "600 training images, 3-fold CV, data seed 0" in page
+
+
+def test_a_run_on_one_held_out_split_says_so(tmp_path):
+    run = make_run(tmp_path / "runs", "grid", grid_rows(), cv=1)
+    assert report.main([str(run), "--out", str(tmp_path / "report")]) == 0
+    assert "600 training images, one held-out 20%, data seed 0" in (tmp_path / "report" / "report.html").read_text()
 
 
 @pytest.mark.parametrize("case,message", [
