@@ -211,7 +211,7 @@ def test_an_interrupted_optuna_sweep_resumes_the_same_study(shared_ray, tmp_path
         before = interrupt([script, space, run_dir, "new"], run_dir, at_least=3, how="ctrl-c")
         assert 3 <= len(before) < 10
         middle = interrupt([script, space, run_dir, "resume"], run_dir, at_least=len(before) + 1, how="sighup")
-        assert len(before) < len(middle) < 10 and middle[: len(before)] == before
+        assert len(before) < len(middle) < 10 and middle[: len(before)] == before, (len(before), len(middle))
         moved = tmp_path / "elsewhere" / run_dir.name  # movable: copied elsewhere (rsync-down), the original gone
         shutil.copytree(run_dir, moved)
         shutil.rmtree(run_dir)

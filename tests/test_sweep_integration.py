@@ -117,13 +117,14 @@ def test_a_stopped_then_killed_sweep_resumes_without_repeats(real_data_dir, ray_
     code, leftovers = interrupt(argv, out, at_least=2, ray_tmpdir=ray_tmpdir, sig=signal.SIGTERM)
     [run_dir] = list(out.iterdir())
     stopped = {row["trial_id"]: row for row in read_csv(run_dir / "trials.csv")}
-    assert 2 <= len(stopped) < 6 and all(row["status"] == "ok" for row in stopped.values())
+    assert 2 <= len(stopped) < 6 and all(row["status"] == "ok" for row in stopped.values()), len(stopped)
     assert code == 130 and leftovers == 0  # a clean stop, with Ray shut down
     assert not json.loads((run_dir / "summary.json").read_text())["finished"]
 
     interrupt(["--resume", str(run_dir)], out, at_least=len(stopped) + 1, ray_tmpdir=ray_tmpdir, sig=signal.SIGKILL)
     killed = {row["trial_id"]: row for row in read_csv(run_dir / "trials.csv")}
-    assert len(stopped) < len(killed) < 6 and all(row["status"] == "ok" for row in killed.values())
+    assert len(stopped) < len(killed) < 6, (len(stopped), len(killed))
+    assert all(row["status"] == "ok" for row in killed.values())
     assert all(killed[trial_id] == row for trial_id, row in stopped.items())
 
     monkeypatch.chdir(tmp_path)  # as the README writes it: a path relative to where the user stands
