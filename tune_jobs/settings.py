@@ -53,11 +53,9 @@ class RunSettings:
         for name, (value, least) in checks.items():
             if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < least):
                 raise SpecError(f"--{name.replace('_', '-')}: {value!r} must be an integer >= {least}")
-        if self.time_budget_s is not None and (isinstance(self.time_budget_s, bool) or not isinstance(
-                self.time_budget_s, (int, float)) or not 0 < self.time_budget_s < math.inf):
+        if self.time_budget_s is not None and not (is_number(self.time_budget_s) and 0 < self.time_budget_s < math.inf):
             raise SpecError(f"--time-budget: {self.time_budget_s!r} must be a positive number of seconds")
-        if isinstance(self.gpus_per_trial, bool) or not isinstance(self.gpus_per_trial, (int, float)) \
-                or not 0 <= self.gpus_per_trial <= 64:
+        if not (is_number(self.gpus_per_trial) and 0 <= self.gpus_per_trial <= 64):
             raise SpecError(f"--gpus-per-trial: {self.gpus_per_trial!r} must be a number in [0, 64]")
         schedulers.check_name(self.scheduler)
         searchers.check_name(self.searcher)
@@ -75,3 +73,8 @@ class RunSettings:
     def from_json(cls, data: Mapping[str, Any]) -> "RunSettings":
         known = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in known})
+
+
+def is_number(value: Any) -> bool:
+    """An int or a float, not a bool (which Python counts as an int)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool)

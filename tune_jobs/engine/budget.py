@@ -64,6 +64,6 @@ def ran_out_of_time(trials_path: Path | str) -> bool:
 
 
 def forget_clock(trials_path: Path | str) -> None:
-    """A new session of a run (a resume in the same process) starts without the last one's clock."""
+    """After a session: a resume in the same process starts its own clock, and nothing is kept."""
     _ends_at.pop(_key(trials_path), None)
     _ran_out.discard(_key(trials_path))

@@ -298,21 +298,16 @@ class TimeBudgetStopper(tune.Stopper):
     def __init__(self, seconds: float, trials_path: Path):
         self.seconds = seconds
         self.trials_path = Path(trials_path)
-        self._started = False
-
-    def __setstate__(self, state: dict) -> None:
-        self.__dict__.update(state)
-        self._started = False  # a resumed session starts its own clock
 
     def __call__(self, trial_id: str, result: dict) -> bool:
         return False
 
     def stop_all(self) -> bool:
-        if not self._started:
-            before = elapsed_before(read_trials(rundir.located(self.trials_path)))
-            budgets.start_clock(self.trials_path, self.seconds - before)
-            self._started = True
-        if budgets.time_left(self.trials_path) > 0:
+        left = budgets.time_left(self.trials_path)
+        if left is None:  # this session's first step (the runner forgets the clock after each session)
+            left = self.seconds - elapsed_before(read_trials(rundir.located(self.trials_path)))
+            budgets.start_clock(self.trials_path, left)
+        if left > 0:
             return False
         budgets.mark_out_of_time(self.trials_path)
         return True

@@ -92,12 +92,14 @@ def search_and_refit(settings: RunSettings, spec: Spec, job: Job, data: Data, ru
         f"{settings.workers} at a time ({cpus:g} CPU{gpu_note(settings)} each), "
         f"job {job.name}, {len(data.y_train)} training samples\n")
     tuner = make_tuner(settings, spec, job, plan, data_ref, cpus, run_dir, resume, trainable, parent_run)
-    budgets.forget_clock(run_dir / rundir.TRIALS)
-    with snapshots_every(snapshot_period_s(plan.total)):
-        tuner.fit()
+    try:
+        with snapshots_every(snapshot_period_s(plan.total)):
+            tuner.fit()
+        out_of_time = budgets.ran_out_of_time(run_dir / rundir.TRIALS)
+    finally:
+        budgets.forget_clock(run_dir / rundir.TRIALS)  # a resumed session starts its own
     rows = read_trials(run_dir / rundir.TRIALS)
     spent = settings.budget is not None and used_by(rows, settings.cv) >= settings.budget
-    out_of_time = budgets.ran_out_of_time(run_dir / rundir.TRIALS)
     if out_of_time:
         progress.console.write(f"the time budget of {settings.time_budget_s:g} s ran out: the sweep ended\n")
     exhausted = every_configuration_tried(spec, rows)
