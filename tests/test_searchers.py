@@ -260,6 +260,7 @@ def test_a_time_budget_ends_the_sweep_and_the_trials_it_cuts_keep_their_epochs(s
     assert summary["epochs_total"] == sum(int(r["epochs"]) for r in rows) * 3
     printed = capfd.readouterr().out
     assert "36 trials x 3 folds, for at most 0:00:10" in printed and "the time budget of 10 s ran out" in printed
+    assert "trials 2/36 done 2 running 0 pending 34 failed 0" in printed  # the last line counts the cut trials
 
 
 @pytest.mark.parametrize("searcher,scheduler", [("grid", "none"), ("random", "none"), ("optuna", "asha")])

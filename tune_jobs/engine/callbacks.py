@@ -16,7 +16,6 @@ from tune_jobs.records import rundir
 from tune_jobs.records.results import elapsed_before, number, read_trials, row_line, trial_row, write_lines
 from tune_jobs.space.spec import Spec
 from tune_jobs.engine import budget as budgets, progress
-from tune_jobs.engine.budget import trained_by, used_by
 
 
 class TrialsRecorder(tune.Callback):
@@ -61,17 +60,11 @@ class TrialsRecorder(tune.Callback):
         self._ended(trials, trial, failed=True)
 
     def on_experiment_end(self, trials, **info):
-        """When a budget ran out (BudgetStopper, TimeBudgetStopper), Ray cuts the running trials
-        without an event: those that trained an epoch ended, stopped early. (After Ctrl-C, with
-        budget left, they are interrupted, not ended.)"""
         if self._rows is None:
             return
-        spent = self.budget is not None and trained_by(trials, self.cv) >= self.budget
-        if spent or budgets.ran_out_of_time(self.path):
-            for trial in trials:
-                trained = trial.last_result.get("epoch", 0) if trial.last_result else 0
-                if trial.status == "TERMINATED" and trained and trial.trial_id not in self._rows:
-                    self._ended(trials, trial, failed=False)
+        for trial in cut_by_a_budget(trials, self.budget, self.cv, self.path):
+            if trial.trial_id not in self._rows:
+                self._ended(trials, trial, failed=False)
         self._write()
 
     def _start(self, trials) -> None:
@@ -144,7 +137,14 @@ class ProgressView(tune.Callback):
         self._draw(tally.counts(max(self.total, len(trials)), self.budget))
 
     def on_experiment_end(self, trials, **info):
-        # No count here: after Ctrl-C Ray marks interrupted trials TERMINATED in memory.
+        # Only the trials a budget cut count here: after Ctrl-C Ray marks interrupted trials
+        # TERMINATED in memory, and they resume.
+        cut = cut_by_a_budget(trials, self.budget, self.cv, rundir.TRIALS)
+        if cut and self._last_finished >= 0:
+            tally = self._counted(trials)
+            for trial in cut:
+                tally.ended(trial, failed=False)
+            self._draw(tally.counts(max(self.total, len(trials)), self.budget))
         if progress.console.isatty() and self._last_finished >= 0:
             progress.console.write("\n")
             progress.console.flush()
@@ -177,6 +177,16 @@ class ProgressView(tune.Callback):
             return
         progress.console.flush()
         self._last_finished, self._last_draw = counts.finished, now
+
+
+def cut_by_a_budget(trials, budget: int | None, cv: int, trials_path: Path | str) -> list:
+    """The trials a budget that ran out (BudgetStopper, TimeBudgetStopper) cut: Ray ends them
+    without an event; those that trained an epoch ended, stopped early. None after Ctrl-C with
+    budget left: the trials it interrupts are not ended (they resume)."""
+    spent = budget is not None and budgets.trained_by(trials, cv) >= budget
+    if not (spent or budgets.ran_out_of_time(trials_path)):
+        return []
+    return [t for t in trials if t.status == "TERMINATED" and (t.last_result or {}).get("epoch", 0)]
 
 
 class Tally:
@@ -275,7 +285,7 @@ class BudgetStopper(tune.Stopper):
     def __call__(self, trial_id: str, result: dict) -> bool:
         # By epoch, not by call: Ray repeats a function trainable's last result when it returns.
         if self._before is None:
-            self._before = used_by(read_trials(rundir.located(self.trials_path)), self.cv)
+            self._before = budgets.used_by(read_trials(rundir.located(self.trials_path)), self.cv)
         epochs = int(result.get("epoch", 0))
         before = self._epochs.get(trial_id, 0)
         if epochs > before:
