@@ -1,20 +1,23 @@
 """The drop-in against what it replaces: tune_jobs.sklearn.GridSearchCV + its KerasClassifier against
 scikit-learn's GridSearchCV + scikeras' KerasClassifier, on the same grid, folds, epochs and n_jobs.
 
-    python benchmarks/dropin_vs_gridsearchcv.py --pairs 2 --out benchmarks/results/dropin
+    python benchmarks/dropin_vs_gridsearchcv.py --pairs 3 --out benchmarks/results/dropin
 
 Each side runs as a whole process (imports, Ray's start, the search; no refit), the two sides
 alternating, so that a noisy machine hurts both alike; it prints each time and the ratios, and
 writes them with both sides' per-candidate scores to ``--out``. The grid: 8 configurations of the
 seed's (activation relu/swish x batch_norm 1/0 x lr 0.001/0.01; dropout 0.2, Adam, batch 512),
 the seed's model (with keras.layers.Identity() for its '' placeholder), 12,000 training images,
-StratifiedKFold(3) as cv=3 makes it, 3 epochs.
+StratifiedKFold(3) as cv=3 makes it, 3 epochs. A third side, tune-jobs-own, is tune-jobs with every
+trial compiling its own model (TUNE_JOBS_KEEP_MODELS=0: no compiled model kept across the trials of
+a trial process), the measure of what keeping them buys; the three sides' order rotates per round.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -60,7 +63,7 @@ def run_side(side: str, samples: int, epochs: int, n_jobs: int, out: Path) -> No
     x, y = data.x_train[:samples], data.y_train[:samples]
     param_grid = grid(epochs)
     search_started = time.monotonic()
-    if side == "tune-jobs":
+    if side.startswith("tune-jobs"):
         from tune_jobs.sklearn import GridSearchCV, KerasClassifier
 
         search = GridSearchCV(KerasClassifier(build_fn=create_model), param_grid, cv=3, n_jobs=n_jobs, refit=False,
@@ -96,28 +99,37 @@ def main() -> None:
     if args.side:
         return run_side(args.side, args.samples, args.epochs, args.n_jobs, out)
     runs = []
+    sides = ["tune-jobs", "gridsearchcv", "tune-jobs-own"]
     for pair in range(args.pairs):
-        for side in (("tune-jobs", "gridsearchcv") if pair % 2 == 0 else ("gridsearchcv", "tune-jobs")):
+        for side in sides[pair % 3:] + sides[:pair % 3]:  # rotating: a noisy machine hurts every side alike
             began = time.monotonic()
+            env = {**os.environ, "TUNE_JOBS_KEEP_MODELS": "0" if side == "tune-jobs-own" else "1"}
             done = subprocess.run([sys.executable, __file__, "--side", side, "--samples", str(args.samples),
                                    "--epochs", str(args.epochs), "--n-jobs", str(args.n_jobs), "--out", str(out)],
-                                  capture_output=True, text=True, check=True)
+                                  capture_output=True, text=True, check=True, env=env)
             result = json.loads(done.stdout.strip().splitlines()[-1])
             result.update(pair=pair, wall_s=time.monotonic() - began)
             runs.append(result)
-            print(f"pair {pair}: {side:12s} whole process {result['wall_s']:6.1f} s (search {result['search_s']:.1f} s)",
+            print(f"round {pair}: {side:13s} whole process {result['wall_s']:6.1f} s (search {result['search_s']:.1f} s)",
                   flush=True)
-    ratios = []
+    ratios, own_ratios = [], []
     for pair in range(args.pairs):
-        ours, theirs = ([r for r in runs if r["pair"] == pair and r["side"] == s][0] for s in ("tune-jobs", "gridsearchcv"))
+        ours, theirs, own = ([r for r in runs if r["pair"] == pair and r["side"] == s][0]
+                             for s in ("tune-jobs", "gridsearchcv", "tune-jobs-own"))
         ratios.append(ours["wall_s"] / theirs["wall_s"])
-        print(f"pair {pair}: tune-jobs / GridSearchCV + scikeras = {ratios[-1]:.3f} (whole processes)")
+        own_ratios.append(own["wall_s"] / theirs["wall_s"])
+        print(f"round {pair}: tune-jobs / GridSearchCV + scikeras = {ratios[-1]:.3f}; tune-jobs-own / GridSearchCV "
+              f"= {own_ratios[-1]:.3f}; tune-jobs / tune-jobs-own = {ours['wall_s'] / own['wall_s']:.3f} (whole processes)")
         worst = max(abs(ours["scores"][k] - theirs["scores"][k]) for k in theirs["scores"])
-        print(f"pair {pair}: largest difference of a candidate's mean CV accuracy: {worst:.4f}")
+        same = all(ours["scores"][k] == own["scores"][k] for k in own["scores"])
+        print(f"round {pair}: largest difference of a candidate's mean CV accuracy: {worst:.4f}; "
+              f"kept models score {'exactly as' if same else 'NOT as'} own ones")
     summary = {"command": " ".join(sys.argv), "when": time.strftime("%Y-%m-%d %H:%M:%S"), "samples": args.samples,
-               "epochs": args.epochs, "n_jobs": args.n_jobs, "runs": runs, "ratios": ratios}
+               "epochs": args.epochs, "n_jobs": args.n_jobs, "runs": runs, "ratios": ratios,
+               "ratios_own_models": own_ratios}
     (out / "dropin.json").write_text(json.dumps(summary, indent=2) + "\n")
-    print(f"ratios: {', '.join(f'{r:.3f}' for r in ratios)} (target: at most 0.8)")
+    print(f"ratios: {', '.join(f'{r:.3f}' for r in ratios)} (target: at most 0.8); every trial compiling its own "
+          f"model: {', '.join(f'{r:.3f}' for r in own_ratios)}")
 
 
 if __name__ == "__main__":

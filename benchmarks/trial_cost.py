@@ -8,7 +8,11 @@ once): Keras' fresh start, slicing the folds, building the fold models, compilin
 a fold's state in and out, ``fit``'s set-up, the first call into TensorFlow (where Keras traces
 the step), the training steps, the first validation (traced too) and the later ones. Ray's own cost per
 trial is measured by ``benchmarks/many_trials.py`` (plain Ray Tune: about 0.03 s per trial).
-Prints the median seconds of each step over the repeats and its share of the trial.
+
+Two kinds of trial, alternating: one that compiles its own model (the first of its shape in a
+trial process) and one that trains in the model an earlier trial of that shape left
+(``tune_jobs.engine.kept_models``: another learning rate, the same network). Prints the median
+seconds of each step over the repeats, side by side, and the ratio of the trials' times.
 """
 
 from __future__ import annotations
@@ -26,11 +30,12 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 from benchmarks.fused_folds import CONFIG  # noqa: E402
 
 
-def one_trial(x, y, epochs: int, threads: int) -> dict[str, float]:
+def one_trial(x, y, epochs: int, threads: int, kept: bool) -> dict[str, float]:
     """One trial as ``train_cv`` runs a grid's (folds in turns, each validated once), timed step by
-    step: {step: seconds}."""
+    step: {step: seconds}. ``kept``: in a model of its shape that the previous trial compiled."""
     import keras
 
+    from tune_jobs.engine import kept_models
     from tune_jobs.engine.fold_training import VALIDATION_BATCH, TakingTurns, load_state, save_state
     from tune_jobs.engine.trainable import prepare_keras
     from tune_jobs.jobs.fashion_mlp import JOB
@@ -43,11 +48,13 @@ def one_trial(x, y, epochs: int, threads: int) -> dict[str, float]:
         steps[name] = steps.get(name, 0.0) + now - clock[0]
         clock[0] = now
 
+    if not kept:
+        kept_models.forget()
     prepare_keras(threads=threads, seed=0)
     lap("Keras' fresh start (clear_session, seed)")
     splits = [(x[tr], y[tr], x[va], y[va]) for tr, va in JOB.splits(y, 3, 0)]
     lap("slicing the folds")
-    config = {**CONFIG, "epochs": epochs}
+    config = {**CONFIG, "epochs": epochs, "lr": CONFIG["lr"] * (2 if kept else 1)}
     models = [JOB.model(config) for _ in splits]
     lap("building the fold models")
     trainer = TakingTurns(JOB, models, splits)
@@ -90,13 +97,21 @@ def main() -> int:
     data = load_fashion_mnist(None)
     keep = JOB.subset(data.y_train, args.samples if args.samples < len(data.y_train) else None, 0)
     x, y = data.x_train[keep], data.y_train[keep]
-    runs = [one_trial(x, y, args.epochs, args.threads) for _ in range(args.repeats)]
-    median = {name: statistics.median(run[name] for run in runs) for name in runs[0]}
-    total = sum(median.values())
-    print(f"{args.samples} images, 3 folds, {args.epochs} epochs, {args.threads} thread(s), "
-          f"median of {args.repeats} trials: {total:.2f} s per trial (folds in turns, validated once)")
-    for name, seconds in median.items():
-        print(f"{seconds:7.3f} s  {100 * seconds / total:5.1f} %  {name}")
+    runs = {False: [], True: []}
+    for _ in range(args.repeats):
+        for kept in (False, True):  # alternating: a noisy machine hurts both alike
+            runs[kept].append(one_trial(x, y, args.epochs, args.threads, kept))
+    median = {kept: {name: statistics.median(run.get(name, 0.0) for run in found) for name in found[0]}
+              for kept, found in runs.items()}
+    total = {kept: sum(steps.values()) for kept, steps in median.items()}
+    print(f"{args.samples} images, 3 folds, {args.epochs} epochs, {args.threads} thread(s), median of "
+          f"{args.repeats} trials each (folds in turns, validated once); seconds and share of the trial:")
+    print(f"{'own model':>17} {'kept model':>17}  step")
+    for name in median[False]:
+        own, kept = median[False][name], median[True].get(name, 0.0)
+        print(f"{own:7.3f} s {100 * own / total[False]:5.1f} % {kept:7.3f} s {100 * kept / total[True]:5.1f} %  {name}")
+    print(f"{total[False]:7.3f} s {'':7} {total[True]:7.3f} s {'':7}  the trial; kept / own = "
+          f"{total[True] / total[False]:.3f}")
     return 0
 
 

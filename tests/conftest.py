@@ -92,7 +92,8 @@ def real_data_dir() -> Path:
 # processes a file at a time, and a long file started last runs alone at the end. (xdist's own
 # file scheduler starts the files with the most tests first; `ray up`'s one test came last.)
 SLOW_FIRST = ("test_ray_up.py", "test_sweep_integration.py", "test_cluster.py", "test_searchers.py", "test_sklearn.py",
-              "test_jobs.py", "test_notebook.py", "test_api.py", "test_compare.py", "test_user_jobs.py")
+              "test_jobs.py", "test_notebook.py", "test_api.py", "test_compare.py", "test_user_jobs.py",
+              "test_kept_models.py")
 
 
 def pytest_xdist_make_scheduler(config, log):

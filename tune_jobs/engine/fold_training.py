@@ -5,9 +5,10 @@ scheduler, a budget or MLflow's curves read them: the folds then train in lockst
 once, after the last epoch, validated then and only then.
 
 - :class:`TakingTurns`: one compiled model, each fold's weights and optimizer state swapped in for
-  its turn: Keras traces a model's steps once per trial instead of once per fold. In lockstep a
-  turn is one epoch; otherwise a turn is a fold's every epoch in one ``fit`` (Keras sets up a
-  ``fit`` k times per trial instead of k x epochs times).
+  its turn: Keras traces a model's steps once per trial instead of once per fold (and once per
+  model shape in a trial process, where ``kept_models`` keeps it). In lockstep a turn is one
+  epoch; otherwise a turn is a fold's every epoch in one ``fit`` (Keras sets up a ``fit`` k
+  times per trial instead of k x epochs times).
 - :class:`FusedFolds`: k copies of the job's network side by side in one Keras model, each with
   its own weights (as its own model would start) and optimizer state, each step feeding every
   copy a batch of its own fold; one ``fit`` for every epoch, all folds validated in one pass.
@@ -32,6 +33,7 @@ from typing import Any, Callable, Mapping, Protocol
 
 import numpy as np
 
+from tune_jobs.engine import kept_models
 from tune_jobs.jobs.base import Job
 
 # Validation is forward passes only: large batches cut its per-batch cost.
@@ -207,9 +209,10 @@ State = tuple[list[np.ndarray], list[np.ndarray]]  # a fold's model weights, its
 
 class TakingTurns:
     def __init__(self, job: Job, models: list, splits: list[Split]):
-        self.job, self.model, self.splits = job, more_steps_per_call(models[0]), splits
-        self.model.optimizer.build(self.model.trainable_variables)
-        fresh = [v.numpy() for v in self.model.optimizer.variables]
+        first = more_steps_per_call(models[0])
+        first.optimizer.build(first.trainable_variables)
+        fresh = [v.numpy() for v in first.optimizer.variables]  # its learning rate too
+        self.job, self.model, self.splits = job, kept_models.reuse(first), splits
         self.states: list[State] = [(m.get_weights(), fresh) for m in models]
 
     def train(self, epochs: int, batch_size: int, every_epoch: bool, on_epoch: OnEpoch) -> None:
