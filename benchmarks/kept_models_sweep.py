@@ -1,6 +1,6 @@
 """A whole grid sweep with compiled models kept across a trial process' trials, and without.
 
-    python benchmarks/kept_models_sweep.py [--pairs 1] [--samples 6000] [--epochs 4] [--out DIR]
+    python benchmarks/kept_models_sweep.py [--pairs 1] [--samples 6000] [--epochs 4] [--first kept|own] [--out DIR]
 
 The seed's grid (144 configurations, search_spaces/fashion_grid.yaml) as section 5's comparison
 runs its grid (6,000 training images, 4 epochs, 3 folds, ``--workers 2``; here without the
@@ -48,11 +48,13 @@ def main() -> int:
     p.add_argument("--pairs", type=int, default=1)
     p.add_argument("--samples", type=int, default=6000)
     p.add_argument("--epochs", type=int, default=4)
+    p.add_argument("--first", choices=list(SIDES), default="kept", help="the side that runs first in pair 0")
     p.add_argument("--out", default="benchmarks/results/kept-models")
     args = p.parse_args()
     results = []
     for pair in range(args.pairs):
-        for side in (("kept", "own") if pair % 2 == 0 else ("own", "kept")):
+        order = ("kept", "own") if args.first == "kept" else ("own", "kept")
+        for side in (order if pair % 2 == 0 else order[::-1]):
             result = {**run(side, args.samples, args.epochs), "pair": pair}
             results.append(result)
             print(f"pair {pair}: {side:4s} whole process {result['wall_s']:6.1f} s, {result['trials']} trials, "
