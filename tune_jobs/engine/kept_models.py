@@ -11,8 +11,9 @@ shape left, and its steps run without tracing again.
 Only models made of Keras' own classes are kept: their configs say everything their steps
 compute, so two equal configs trace the same steps. A model with custom layers, losses,
 metrics or optimizers, or a subclassed model, is compiled per trial as before; so is every model
-where the environment sets ``TUNE_JOBS_KEEP_MODELS=0`` (benchmarks/trial_cost.py and
-benchmarks/dropin_vs_gridsearchcv.py measure with and without).
+where the environment sets ``TUNE_JOBS_KEEP_MODELS=0`` (benchmarks/trial_cost.py,
+kept_models_sweep.py and dropin_vs_gridsearchcv.py measure with and without; BENCHMARKS.md,
+section 10b).
 """
 
 from __future__ import annotations
@@ -39,13 +40,13 @@ def reuse(fresh):
     holding ``fresh``'s variables (weights, dropout seeds; the optimizer's are loaded per fold),
     or ``fresh`` itself, kept for later trials. ``fresh`` is compiled and its optimizer built."""
     key = shape_key(fresh) if os.environ.get(SWITCH, "1") != "0" else None
-    if key is None:
+    if key is None or fresh.count_params() > MAX_KEPT_PARAMETERS:
         return fresh
     kept = _kept.get(key)
     if kept is None or not same_variables(kept, fresh):
         _kept[key] = fresh
         while len(_kept) > KEEP or sum(m.count_params() for m in _kept.values()) > MAX_KEPT_PARAMETERS:
-            _kept.popitem(last=False)  # the least recently used; a model over the cap alone goes too
+            _kept.popitem(last=False)  # the least recently used
         return fresh
     _kept.move_to_end(key)
     for target, value in zip(kept.variables, fresh.variables):
@@ -74,11 +75,10 @@ def shape_key(model) -> str | None:
     if not compiled:  # not compiled
         return None
     try:
-        text = json.dumps({"model": model.get_config(), "compile": without_learning_rate(compiled)}, sort_keys=True,
-                          default=_refuse)
-    except (TypeError, ValueError, NotImplementedError):
+        described = {"model": model.get_config(), "compile": without_learning_rate(compiled)}
+        return json.dumps(described, sort_keys=True, default=_refuse) if _only_keras_objects(described) else None
+    except (TypeError, ValueError, NotImplementedError):  # a config Keras cannot give, or not JSON
         return None
-    return text if _only_keras_objects(json.loads(text)) else None
 
 
 def without_learning_rate(compiled: dict[str, Any]) -> dict[str, Any]:
@@ -106,7 +106,7 @@ def _only_keras_objects(config: Any) -> bool:
         if isinstance(module, str) and not module.startswith("keras"):
             return False
         return all(_only_keras_objects(v) for v in config.values())
-    if isinstance(config, list):
+    if isinstance(config, (list, tuple)):
         return all(_only_keras_objects(v) for v in config)
     return True
 

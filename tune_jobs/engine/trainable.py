@@ -101,9 +101,9 @@ def prepare_keras(threads: int, seed: int) -> None:
 
 def _freeze_what_is_imported() -> None:
     """Once per process, before its first model: everything alive now (TensorFlow's, Keras' and
-    Ray's modules, some 400,000 objects) is left out of every later garbage collection, which
-    then takes 0.01 s instead of 0.25 s (a full collection runs per trial; BENCHMARKS.md,
-    section 10). Those objects live as long as the process anyway."""
+    Ray's modules) is left out of every later garbage collection, which ``clear_session`` runs per
+    trial: it then scans a trial's own objects, not the libraries' (benchmarks/trial_cost.py times
+    both; BENCHMARKS.md, section 10b). Those objects live as long as the process anyway."""
     if not gc.get_freeze_count():
         gc.collect()
         gc.freeze()
