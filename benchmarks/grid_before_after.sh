@@ -7,8 +7,10 @@
 #
 #   bash benchmarks/grid_before_after.sh [BEFORE_COMMIT] [PAIRS]    (default: c7b5941, before issue 13's trainable; 2)
 #
-# The older side runs from a git worktree of BEFORE_COMMIT put first on PYTHONPATH (Ray's workers
-# inherit it), with this checkout's virtual environment.
+# The older side runs from a git worktree of BEFORE_COMMIT with this checkout's virtual environment,
+# started in the worktree: `python -m` imports from its working directory before PYTHONPATH and the
+# editable install, and Ray's workers get the driver's sys.path. (Until 2026-12-01 this script put the
+# worktree on PYTHONPATH from this checkout: both sides ran today's code.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 before=${1:-c7b5941}
@@ -29,9 +31,9 @@ grid:
 EOF
 run() {  # side, pair
   local side=$1 out="$work/$1-$2"
-  local path="" ; [ "$side" = before ] && path="$work/before"
-  RAY_TMPDIR="$work/ray-$side-$2" PYTHONPATH="$path" .venv/bin/python -m tune_jobs.fashion --workers 2 \
-    --space "$work/space.yaml" --no-refit --out "$out" > "$out.log" 2>&1
+  local code=$PWD ; [ "$side" = before ] && code="$work/before"
+  (cd "$code" && RAY_TMPDIR="$work/ray-$side-$2" "$OLDPWD/.venv/bin/python" -m tune_jobs.fashion --workers 2 \
+    --space "$work/space.yaml" --no-refit --out "$out" > "$out.log" 2>&1)
   python3 -c "import json,glob,sys; s=json.load(open(glob.glob('$out/*/summary.json')[0])); \
 print('$side', '$2', s['wall_s'], s['trial_time_s'], s.get('best_score', s.get('best_cv_accuracy')))"
 }
