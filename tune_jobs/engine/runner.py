@@ -26,7 +26,7 @@ from tune_jobs.searchers import SearchRequest, get_searcher
 from tune_jobs.searchers.schedulers import make_scheduler, min_epochs, stops_early
 from tune_jobs.settings import RunSettings
 from tune_jobs.space.spec import Spec
-from tune_jobs.engine import budget as budgets, progress, tracking
+from tune_jobs.engine import budget as budgets, progress, refitter, tracking
 from tune_jobs.engine.budget import trials_within, used_by
 
 EXIT_OK, EXIT_TRIALS_FAILED, EXIT_INTERRUPTED = 0, 1, 130
@@ -92,6 +92,8 @@ def search_and_refit(settings: RunSettings, spec: Spec, job: Job, data: Data, ru
         f"{settings.workers} at a time ({cpus:g} CPU{gpu_note(settings)} each), "
         f"job {job.name}, {len(data.y_train)} training samples\n")
     tuner = make_tuner(settings, spec, job, plan, data_ref, cpus, run_dir, resume, trainable, parent_run)
+    if settings.refit and not (trainable or job.trainable):  # a Keras job's refit: its import overlaps the trials
+        refitter.warm()
     try:
         with snapshots_every(snapshot_period_s(plan.total)):
             tuner.fit()
@@ -357,20 +359,14 @@ def warn_about_load(settings: RunSettings) -> None:
 
 
 def refit(job: Job, config: dict[str, Any], data_ref, seed: int, n_train: int) -> dict[str, Any]:
-    """GridSearchCV's refit, as a Ray task on the largest node (the same on a cluster).
+    """GridSearchCV's refit, with all of the largest node's CPUs (``refitter`` says where).
 
     A refit that fails is reported, not raised: the sweep's results are already safe on disk.
     """
-    import ray
-
-    from tune_jobs.engine.trainable import refit_and_score
-
     progress.console.write(f"refitting the best configuration on {n_train} training samples\n")
-    cpus = max(node["Resources"].get("CPU", 0) for node in ray.nodes() if node["Alive"]) or 1
-    task = ray.remote(num_cpus=cpus)(refit_and_score)
     try:
-        return {"test_score": ray.get(task.remote(job, config, data_ref, seed, max(1, int(cpus))))}
-    except Exception as exc:  # a Ray task error wraps whatever the refit raised
+        return {"test_score": refitter.refit_and_score_remote(job, config, data_ref, seed)}
+    except Exception as exc:  # a Ray error wraps whatever the refit raised
         progress.console.write(f"the refit failed: {exc}\n")
         return {"refit_error": str(exc).strip().splitlines()[-1][:500]}
 
