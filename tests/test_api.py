@@ -100,19 +100,23 @@ def test_a_notebooks_functions_sweep_and_the_result_reads_back(shared_ray, tmp_p
     assert study.best_params["units"] == result.best_config["units"]
 
 
-def test_the_sweeps_of_one_ray_session_refit_in_one_process_that_keeps_tensorflow(shared_ray, tmp_path):
+def test_the_refits_of_one_ray_session_run_in_one_process_that_keeps_tensorflow(shared_ray):
     """engine/refitter.py: on a Ray of one node the refit's process outlives the sweep, so the next
     sweep's refit (a comparison's next run, a notebook's next fit) finds TensorFlow imported."""
     import ray
 
     from tune_jobs.engine import refitter
+    from tune_jobs.jobs.user_file import job_from_functions
 
+    job = job_from_functions(load_blobs, build_blob_model, metric=None, mode=None, tolerance=None,
+                             hyperparameters=None)
+    (x, y), (x_test, y_test) = load_blobs()
+    data_ref = ray.put({"x_train": x, "y_train": y, "x_test": x_test, "y_test": y_test})
+    refitter.warm()  # as a sweep's start does
     pids = []
     for units in (4, 8):
-        result = tune_jobs.sweep(load_data=load_blobs, build_model=build_blob_model, workers=1,
-                                 space={"units": [units], "lr": [0.05], "epochs": [1], "batch_size": [16]},
-                                 out=str(tmp_path / str(units)))
-        assert result.finished and 0 < result.test_score <= 1
+        config = {"units": units, "lr": 0.05, "epochs": 1, "batch_size": 16}
+        assert 0 < refitter.refit_and_score_remote(job, config, data_ref, seed=0) <= 1
         pids.append(ray.get(ray.get_actor(refitter.NAME).pid.remote()))
     assert pids[0] == pids[1] != os.getpid()
 
