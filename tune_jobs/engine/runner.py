@@ -207,7 +207,7 @@ def reads_every_epoch(settings: RunSettings, spec: Spec, planned_trials: int, re
     """Whether something reads a trial's score after every epoch: a scheduler that stops trials
     early, a budget that can cut a trial (the trials it cuts keep the epochs they trained, and
     their score), a time budget, MLflow's curves. Otherwise a trial is validated, and reports, only
-    after its last epoch: a fifth to two fifths of a short trial's time (BENCHMARKS.md, section 5).
+    after its last epoch: reading every epoch cost a third of a short trial's time (BENCHMARKS.md, 5b).
 
     A compute budget that pays for every planned trial in full never cuts one (a sampling
     searcher's trials are as many as the budget pays for); a resumed run may have spent part of it
