@@ -3,7 +3,7 @@ imported from one sweep to the next.
 
 A refit as a plain Ray task gets a fresh worker process, which imports TensorFlow (5-8 s of CPU on
 this project's machine) for a fit that may take a second: on the comparison of BENCHMARKS.md,
-section 5, 8-12 s passed after each run's last trial. On a Ray of one node (a local Ray, this
+section 5b, 7-12 s passed after each run's last trial. On a Ray of one node (a local Ray, this
 machine's alone) the refit runs instead in one actor per Ray session, started when the sweep
 starts, so that its import overlaps the trials, and kept for every later sweep of the session
 (a comparison's runs, a notebook's fits). The actor holds no CPU (``num_cpus=0``): it trains
@@ -73,11 +73,12 @@ def refit_and_score_remote(job, config: Mapping[str, Any], data_ref, seed: int) 
     global _kept
     nodes = _nodes()
     cpus = max(node["Resources"].get("CPU", 0) for node in nodes) or 1
+    threads = max(1, int(cpus))
     if len(nodes) == 1:
         try:
-            return ray.get(_refitter().refit.remote(job, config, data_ref, seed, max(1, int(cpus))))
+            return ray.get(_refitter().refit.remote(job, config, data_ref, seed, threads))
         except ray.exceptions.RayActorError:
             _kept = None  # it died (out of memory, killed): the next refit starts another
             raise
     task = ray.remote(num_cpus=cpus)(refit_and_score)  # Ray places it on a node that has them all
-    return ray.get(task.remote(job, config, data_ref, seed, max(1, int(cpus))))
+    return ray.get(task.remote(job, config, data_ref, seed, threads))

@@ -92,7 +92,7 @@ def search_and_refit(settings: RunSettings, spec: Spec, job: Job, data: Data, ru
         f"{settings.workers} at a time ({cpus:g} CPU{gpu_note(settings)} each), "
         f"job {job.name}, {len(data.y_train)} training samples\n")
     tuner = make_tuner(settings, spec, job, plan, data_ref, cpus, run_dir, resume, trainable, parent_run)
-    if settings.refit and not (trainable or job.trainable):  # a Keras job's refit: its import overlaps the trials
+    if settings.refit and trains_keras(job, trainable):  # the refitter's import overlaps the trials
         refitter.warm()
     try:
         with snapshots_every(snapshot_period_s(plan.total)):
@@ -126,6 +126,11 @@ def every_configuration_tried(spec: Spec, rows) -> bool:
     return len(ended) >= len(configs)
 
 
+def trains_keras(job: Job, trainable: Callable | None) -> bool:
+    """Whether the trials are the k-fold Keras trainable (not a job's own, nor a test's)."""
+    return not (trainable or job.trainable)
+
+
 def make_tuner(settings: RunSettings, spec: Spec, job: Job, plan, data_ref, cpus: float, run_dir: Path,
                resume: bool, trainable: Callable | None, parent_run: str | None = None):
     from ray import tune
@@ -134,7 +139,7 @@ def make_tuner(settings: RunSettings, spec: Spec, job: Job, plan, data_ref, cpus
     from tune_jobs.engine.trainable import train_cv
 
     given = {"job": job, "data": data_ref, "cv": settings.cv, "seed": settings.seed}
-    if not (trainable or job.trainable):
+    if trains_keras(job, trainable):
         trainable, given["every_epoch"] = train_cv, reads_every_epoch(settings, spec, plan.total, resume)
     trainable = tune.with_resources(tune.with_parameters(trainable or job.trainable, **given),
                                     trial_resources(cpus, settings.gpus_per_trial))
