@@ -30,7 +30,10 @@ def test_the_first_command_installs_what_ci_installs_the_same_way():
     ci_packages = set(re.findall(r"missing\+=\(([\w.-]+)\)", CI))
     assert packages <= ci_packages, packages - ci_packages  # what a user installs, CI installs too
     assert "python3 -m venv .venv" in run_main and "python3 -m venv .venv" in CI
-    assert re.search(r"\.venv/bin/pip install (-q )?-e \.", run_main) and re.search(r"\.venv/bin/pip install -q -e '\.\[test\]'", CI)
+    install = re.compile(r"\.venv/bin/pip install -q uv && \.venv/bin/uv pip install (.*?) -e (\S+)")
+    readme, ci = install.search(run_main), install.search(CI.replace("\n.venv/bin/uv", " && .venv/bin/uv"))
+    assert readme and ci and readme.group(1) == ci.group(1)  # the same installer, the same options
+    assert readme.group(2) == "." and ci.group(2) == "'.[test]'"
 
 
 def test_both_work_as_root_where_there_is_no_sudo():
