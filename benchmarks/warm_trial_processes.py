@@ -4,11 +4,13 @@ remaining lever (a comparison's ten runs each pay the import once per worker).
     python benchmarks/warm_trial_processes.py [--fits 4]
 
 Ray Tune ends its trial actors with every ``Tuner.fit``, so each fit's first trial per worker
-imports TensorFlow again. Three ways to run the same small fit (4 trials of a tiny Keras model, 2 at
+imports TensorFlow again. Four ways to run the same small fit (4 trials of a tiny Keras model, 2 at
 a time on 2 CPUs), four fits in a row in one Ray session, each printing its wall time and whether
 its trials found Keras already imported:
 
 - ``actor``: training in Tune's trial actor, as tune-jobs does today;
+- ``actor-hook``: the same, with a ``worker_process_setup_hook`` that imports Keras in every new
+  worker process (the actor's process imports it as it starts, before its first trial);
 - ``task``: the actor hands the training to a CPU-less Ray task (a streaming generator that yields
   each epoch's result) on the same node, so that a pooled task worker could keep TensorFlow;
 - ``task-kept``: the same, in a Ray started with ``num_workers_soft_limit`` and
@@ -20,6 +22,7 @@ Not a tune-jobs code path: it measures whether building one would pay.
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import sys
@@ -29,6 +32,7 @@ import time
 import numpy as np
 
 EPOCHS = 3
+MODES = ("actor", "actor-hook", "task", "task-kept")
 
 
 def train(epochs: int):
@@ -47,15 +51,19 @@ def train(epochs: int):
         yield {"accuracy": float(history.history["accuracy"][-1]), "pid": os.getpid(), "warm": int(warm)}
 
 
+def import_keras() -> None:
+    importlib.import_module("keras")  # for its side effect: Keras stays in sys.modules
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--fits", type=int, default=4)
-    p.add_argument("--mode", choices=["actor", "task", "task-kept"])
+    p.add_argument("--mode", choices=MODES)
     args = p.parse_args()
     if args.mode is None:  # each mode in its own process, so that each starts its own Ray
         import subprocess
 
-        for mode in ("actor", "task", "task-kept"):
+        for mode in MODES:
             subprocess.run([sys.executable, __file__, "--mode", mode, "--fits", str(args.fits)], check=True)
         return
 
@@ -68,7 +76,7 @@ def main() -> None:
         yield from train(epochs)
 
     def trainable(config):
-        if args.mode == "actor":
+        if args.mode.startswith("actor"):
             for result in train(EPOCHS):
                 tune.report(result)
             return
@@ -79,7 +87,8 @@ def main() -> None:
     kept = {"num_workers_soft_limit": 8, "idle_worker_killing_time_threshold_ms": 600_000}
     temp = tempfile.mkdtemp(prefix="warm-", dir="/tmp")
     ray.init(address="local", num_cpus=2, include_dashboard=False, _temp_dir=temp, logging_level="ERROR",
-             log_to_driver=False, _system_config=kept if args.mode == "task-kept" else None)
+             log_to_driver=False, _system_config=kept if args.mode == "task-kept" else None,
+             runtime_env={"worker_process_setup_hook": import_keras} if args.mode == "actor-hook" else None)
     try:
         for fit in range(args.fits):
             began = time.monotonic()
