@@ -19,16 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-SPACE = """name: eight
-grid:
-  activation: [relu, swish]
-  batch_norm: [1, 0]
-  lr: [0.001, 0.01]
-  dropout: [0.2]
-  optimizer: [Adam]
-  batch_size: [512]
-  epochs: [3]
-"""
+SPACE = Path(__file__).resolve().parent / "eight_configs.yaml"
 
 
 def sweep(*args: str, out: Path) -> subprocess.Popen:
@@ -52,10 +43,8 @@ def main() -> None:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     runs = Path(tempfile.mkdtemp(prefix="oversubscription-"))
-    space = runs / "eight.yaml"
-    space.write_text(SPACE)
     cores = os.cpu_count() or 1
-    eight = ["--space", str(space), "--max-train-samples", "12000"]
+    eight = ["--space", str(SPACE), "--max-train-samples", "12000"]
     figures: dict[str, list[float]] = {"workers=cores": [], "workers=8": [], "smoke alone": [],
                                         "two smoke at once": [], "two smoke at once, --cpus half each": []}
     for pair in range(args.pairs):

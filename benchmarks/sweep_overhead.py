@@ -4,7 +4,8 @@
 
 1. Overhead: the sweep's wall time against the sum of its trials' own time / workers (target <= 1.15).
 2. tune-jobs --workers 2 against the seed's GridSearchCV(KerasClassifier, n_jobs=2): wall time ratio
-   (target <= 1), the same best configuration, CV accuracies within fold noise.
+   (issue 13's target <= 0.8; issue 2's was <= 1), the same best configuration, CV accuracies within
+   fold noise. Issue 13's second size: --space benchmarks/eight_configs.yaml --max-train-samples 12000.
 Runs alternate (ours, theirs, ours, theirs ...) so that a noisy neighbour hurts both alike.
 """
 
@@ -78,7 +79,7 @@ def main() -> None:
         print(f"  run {i}: trials {o['trial_s']:.1f} s in all -> ideal {ideal:.1f} s; sweep {o['sweep_s']:.1f} s "
               f"(ratio {o['sweep_s'] / ideal:.3f}); whole process {o['process_s']:.1f} s (ratio {o['process_s'] / ideal:.3f})")
 
-    print("\n2. tune-jobs against GridSearchCV + KerasClassifier, same folds; target: ratio <= 1")
+    print("\n2. tune-jobs against GridSearchCV + KerasClassifier, same folds; target: ratio <= 0.8 (issue 13)")
     for i, (o, t) in enumerate(zip(ours, theirs)):
         print(f"  run {i}: tune-jobs {o['process_s']:.1f} s, GridSearchCV {t['process_s']:.1f} s "
               f"(fit {t['fit_s']:.1f} s): ratio {o['process_s'] / t['process_s']:.3f}")

@@ -258,6 +258,30 @@ def test_the_searching_sibling_samples_with_optuna_and_stops_early(shared_ray, t
 
 
 @pytest.mark.integration
+def test_a_time_budget_ends_the_search_with_the_candidates_that_ran(shared_ray, tmp_path, capfd):
+    """tune-sklearn's time_budget_s, a timedelta too: far more trials are asked for than 25 seconds
+    hold (each trial process first imports TensorFlow, 5-10 s here); the search ends by then, and its
+    candidates are the trials that ran."""
+    import json
+    from datetime import timedelta
+
+    from scipy import stats
+    from sklearn.linear_model import Ridge
+
+    x, y = linear_data(90)
+    search = TuneSearchCV(Ridge(), {"alpha": stats.loguniform(1e-3, 1e3)},  # an endless space
+                          n_trials=100_000, time_budget_s=timedelta(seconds=25), cv=3, random_state=0,
+                          out=str(tmp_path))
+    search.fit(x, y)
+    ran = len(search.cv_results_["params"])
+    assert 1 <= ran < 100_000 and len(search.cv_results_["mean_test_score"]) == ran
+    summary = json.loads((search.run_dir_ / "summary.json").read_text())
+    assert summary["finished"] and summary["n_trials"] == ran
+    assert "the time budget of 25 s ran out" in capfd.readouterr().out
+    assert 1e-3 <= search.best_params_["alpha"] <= 1e3 and search.predict(x[:3]).shape == (3,)
+
+
+@pytest.mark.integration
 def test_any_estimator_runs_as_trials_keras_3s_own_wrapper_too(shared_ray, tmp_path):
     import keras
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import builtins
 import time
 import warnings
+from datetime import timedelta
 from typing import Any, Mapping
 
 import numpy as np
@@ -36,7 +37,8 @@ class _TuneSearch:
     """What both searches share: the run of a space through tune_jobs, and scikit-learn's results."""
 
     def _fit_as_trials(self, x, y, fit_params: Mapping[str, Any], codec: Codec, space: dict,
-                       searcher: str, num_samples: int | None, scheduler: str, search_seed: int | None):
+                       searcher: str, num_samples: int | None, scheduler: str, search_seed: int | None,
+                       time_budget_s: float | None = None):
         from sklearn.base import is_classifier
         from sklearn.metrics import check_scoring
 
@@ -57,7 +59,7 @@ class _TuneSearch:
         given = {"workers": workers, "cv": len(splits), "refit": False, "out": self.out, "seed": self.seed,
                  "address": self.address, "searcher": searcher, "num_samples": num_samples,
                  "scheduler": scheduler, "search_seed": search_seed, "max_failures": 0,
-                 "fail_fast": self.error_score == "raise", "mlflow": self.mlflow}
+                 "fail_fast": self.error_score == "raise", "mlflow": self.mlflow, "time_budget_s": time_budget_s}
         settings, spec, job, data, _ = cli.prepare_run(job, {k: v for k, v in given.items() if v is not None},
                                                        space=spec)
         self.run_dir_ = api.execute(settings, spec, job, data, None).run_dir
@@ -93,6 +95,9 @@ class _TuneSearch:
         raise BadInput(f"{type(self).__name__}: no candidate's model builds; the first error: {problems[0]}")
 
     def _finish(self, x, y, candidates: list[dict[str, Any]], rows: list[dict[str, Any] | None]) -> None:
+        if not rows:  # a time budget that ran out before any trial reported
+            raise ValueError(f"{type(self).__name__}: no candidate was scored within time_budget_s="
+                             f"{getattr(self, 'time_budget_s', None)!r} (run directory {self.run_dir_})")
         failed = [row for row in rows if row is None or row["status"] == "failed"]
         if failed and self.error_score == "raise":
             raise _original_error(next((row for row in failed if row), None))
@@ -154,17 +159,20 @@ class TuneSearchCV(_TuneSearch, model_selection.RandomizedSearchCV):
     """A sampling search (tune-sklearn's TuneSearchCV, on today's Ray): ``param_distributions`` of
     lists, scipy.stats distributions (uniform, loguniform, randint) or tune_jobs space entries
     (``{"loguniform": [1e-4, 1e-1]}``); ``n_trials`` candidates drawn by ``search`` ("random" or
-    "optuna"); ``early_stopping=True`` stops unpromising trials with ASHA (Keras wrappers only)."""
+    "optuna"); ``early_stopping=True`` stops unpromising trials with ASHA (Keras wrappers only);
+    ``time_budget_s`` (seconds, or a ``datetime.timedelta``, as in tune-sklearn) ends the search by
+    then: the candidates are the trials that ran, those it cut scored at their last epoch."""
 
     def __init__(self, estimator, param_distributions, *, n_trials=10, search="random", early_stopping=False,
                  scoring=None, n_jobs=None, refit=True, cv=None, verbose=0, pre_dispatch="2*n_jobs",
                  random_state=None, error_score=np.nan, return_train_score=False, out="runs", seed=0,
-                 address=None, mlflow=None):
+                 address=None, mlflow=None, time_budget_s=None):
         super().__init__(estimator, param_distributions, n_iter=n_trials, scoring=scoring, n_jobs=n_jobs,
                          refit=refit, cv=cv, verbose=verbose, pre_dispatch=pre_dispatch, random_state=random_state,
                          error_score=error_score, return_train_score=return_train_score)
         self.n_trials, self.search, self.early_stopping = n_trials, search, early_stopping
         self.out, self.seed, self.address, self.mlflow = out, seed, address, mlflow
+        self.time_budget_s = time_budget_s
 
     def fit(self, X, y=None, **fit_params):
         if self.search not in SEARCHES:
@@ -177,8 +185,10 @@ class TuneSearchCV(_TuneSearch, model_selection.RandomizedSearchCV):
         space = {"space": {**{name: (codec.space_values(name) if isinstance(entry, list) else entry)
                               for name, entry in entries.items()}, **training_defaults(self.estimator, entries)}}
         seed = self.random_state if isinstance(self.random_state, int) else None
+        budget = self.time_budget_s
+        budget = budget.total_seconds() if isinstance(budget, timedelta) else budget
         rows, spec = self._fit_as_trials(X, y, fit_params, codec, space, self.search, self.n_trials,
-                                         "asha" if self.early_stopping else "none", seed)
+                                         "asha" if self.early_stopping else "none", seed, budget)
         from tune_jobs.records.results import config_of
 
         configs = [config_of(row, spec) for row in rows]
