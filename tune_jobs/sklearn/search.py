@@ -95,9 +95,6 @@ class _TuneSearch:
         raise BadInput(f"{type(self).__name__}: no candidate's model builds; the first error: {problems[0]}")
 
     def _finish(self, x, y, candidates: list[dict[str, Any]], rows: list[dict[str, Any] | None]) -> None:
-        if not rows:  # a time budget that ran out before any trial reported
-            raise ValueError(f"{type(self).__name__}: no candidate was scored within time_budget_s="
-                             f"{getattr(self, 'time_budget_s', None)!r} (run directory {self.run_dir_})")
         failed = [row for row in rows if row is None or row["status"] == "failed"]
         if failed and self.error_score == "raise":
             raise _original_error(next((row for row in failed if row), None))
@@ -189,6 +186,9 @@ class TuneSearchCV(_TuneSearch, model_selection.RandomizedSearchCV):
         budget = budget.total_seconds() if isinstance(budget, timedelta) else budget
         rows, spec = self._fit_as_trials(X, y, fit_params, codec, space, self.search, self.n_trials,
                                          "asha" if self.early_stopping else "none", seed, budget)
+        if not rows:  # the time budget ran out before any trial reported
+            raise ValueError(f"TuneSearchCV: no candidate was scored within time_budget_s={self.time_budget_s!r} "
+                             f"(run directory {self.run_dir_})")
         from tune_jobs.records.results import config_of
 
         configs = [config_of(row, spec) for row in rows]
