@@ -56,19 +56,28 @@ def scikeras_model(optimizer, lr, batch_norm, activation, dropout):
     return create_model(optimizer, lr, batch_norm, activation, dropout)
 
 
-def grid(name: str, epochs: int) -> dict:
-    """The param_grid: ``eight`` configurations of the seed's, or the ``seed``'s own (144)."""
-    import keras
-
-    if name == "seed":  # the seed notebook's param_grid, verbatim but for the epochs
-        return {"_activation": ["relu", "selu", "swish"], "_batch_norm": [1, 0], "_dropout": [0.2, 0.4],
-                "_lr": [0.001, 0.002, 0.01], "_optimizer": [keras.optimizers.RMSprop, keras.optimizers.Adam],
-                "batch_size": [512, 1024], "epochs": [epochs]}
+def _eight(keras, epochs: int) -> dict:
     return {"_activation": ["relu", "swish"], "_batch_norm": [1, 0], "_dropout": [0.2], "_lr": [0.001, 0.01],
             "_optimizer": [keras.optimizers.Adam], "batch_size": [512], "epochs": [epochs]}
 
 
-GRIDS = ("eight", "seed")
+def _seed(keras, epochs: int) -> dict:
+    """The seed notebook's param_grid, verbatim but for the epochs."""
+    return {"_activation": ["relu", "selu", "swish"], "_batch_norm": [1, 0], "_dropout": [0.2, 0.4],
+            "_lr": [0.001, 0.002, 0.01], "_optimizer": [keras.optimizers.RMSprop, keras.optimizers.Adam],
+            "batch_size": [512, 1024], "epochs": [epochs]}
+
+
+GRIDS = {"eight": _eight, "seed": _seed}  # eight configurations of the seed's grid, or its own 144
+
+
+def grid(name: str, epochs: int) -> dict:
+    """The param_grid called ``name`` in GRIDS."""
+    import keras
+
+    return GRIDS[name](keras, epochs)
+
+
 SIDES = ("tune-jobs", "gridsearchcv", "tune-jobs-own")
 
 

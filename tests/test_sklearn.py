@@ -259,9 +259,9 @@ def test_the_searching_sibling_samples_with_optuna_and_stops_early(shared_ray, t
 
 @pytest.mark.integration
 def test_a_time_budget_ends_the_search_with_the_candidates_that_ran(shared_ray, tmp_path, capfd):
-    """tune-sklearn's time_budget_s, a timedelta too: far more trials are asked for than 25 seconds
-    hold (each trial process first imports TensorFlow, 5-10 s here); the search ends by then, and its
-    candidates are the trials that ran."""
+    """tune-sklearn's time_budget_s, a timedelta too: far more trials are asked for than 12 seconds
+    hold; the search ends by then, and its candidates are the trials that ran. A budget that ends
+    before any trial reports is a clear error, not an empty search."""
     import json
     from datetime import timedelta
 
@@ -270,15 +270,21 @@ def test_a_time_budget_ends_the_search_with_the_candidates_that_ran(shared_ray, 
 
     x, y = linear_data(90)
     search = TuneSearchCV(Ridge(), {"alpha": stats.loguniform(1e-3, 1e3)},  # an endless space
-                          n_trials=100_000, time_budget_s=timedelta(seconds=25), cv=3, random_state=0,
+                          n_trials=100_000, time_budget_s=timedelta(seconds=12), cv=3, random_state=0,
                           out=str(tmp_path))
     search.fit(x, y)
     ran = len(search.cv_results_["params"])
     assert 1 <= ran < 100_000 and len(search.cv_results_["mean_test_score"]) == ran
     summary = json.loads((search.run_dir_ / "summary.json").read_text())
     assert summary["finished"] and summary["n_trials"] == ran
-    assert "the time budget of 25 s ran out" in capfd.readouterr().out
+    assert "the time budget of 12 s ran out" in capfd.readouterr().out
     assert 1e-3 <= search.best_params_["alpha"] <= 1e3 and search.predict(x[:3]).shape == (3,)
+
+    none_ran = TuneSearchCV(Ridge(), {"alpha": stats.loguniform(1e-3, 1e3)}, n_trials=10, time_budget_s=0.001,
+                            cv=3, out=str(tmp_path))
+    with pytest.raises(ValueError, match=r"no candidate was scored within time_budget_s=0\.001 \(run directory "):
+        none_ran.fit(x, y)
+    assert not hasattr(none_ran, "best_params_")
 
 
 @pytest.mark.integration

@@ -46,7 +46,7 @@ def sweep(job: str | Job | None = None, space: str | Path | Mapping[str, Any] | 
 
     ``metric``, ``mode`` and ``hyperparameters`` describe a job of ``load_data``/``build_model``
     (a job file's METRIC, MODE and HYPERPARAMETERS). ``options`` are the run options:
-    workers, cv, epochs, max_train_samples, seed, search_seed, budget, time_budget_s (seconds;
+    workers, cv, epochs, max_train_samples, seed, search_seed, budget, time_budget_s (seconds or a timedelta;
     the command line's --time-budget), refit, out, data_dir,
     address, storage, max_failures, gpus_per_trial, searcher, num_samples, scheduler,
     optuna_storage, mlflow.

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import os
 from dataclasses import asdict, dataclass, fields
+from datetime import timedelta
 from typing import Any, Mapping
 
 from tune_jobs.searchers import schedulers
@@ -36,7 +37,7 @@ class RunSettings:
     scheduler: str = "none"  # early stopping: none or asha
     optuna_storage: str | None = None  # a database URL for the Optuna study
     budget: int | None = None  # epochs x folds after which the sweep ends (see tune_jobs/engine/budget.py)
-    time_budget_s: float | None = None  # seconds of the sweep's own clock after which it ends (engine/budget.py)
+    time_budget_s: float | timedelta | None = None  # seconds of the sweep's own clock after which it ends
     storage: str | None = None  # shared storage of Ray Tune's experiment, for clusters of several nodes
     max_failures: int = 2  # retries of a failed trial: a node that died, but also a trial that raised
     gpus_per_trial: float = 0.0  # a fraction lets several small trials share one GPU
@@ -44,6 +45,8 @@ class RunSettings:
     mlflow: str | None = None  # an MLflow tracking URI: one MLflow run per trial, nested under the sweep's
 
     def __post_init__(self) -> None:
+        if isinstance(self.time_budget_s, timedelta):  # as tune-sklearn and Tuner(time_budget_s=) take it
+            object.__setattr__(self, "time_budget_s", self.time_budget_s.total_seconds())
         checks = {
             "workers": (self.workers, 1), "cv": (self.cv, 1), "epochs": (self.epochs, 1),
             "max_train_samples": (self.max_train_samples, 1), "num_samples": (self.num_samples, 1),

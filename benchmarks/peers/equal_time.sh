@@ -12,13 +12,15 @@
 # trials); python benchmarks/peers/publish.py turns them into docs/peers/.
 # BEST_ONLY=1: refit only tune-jobs' best configuration at MINUTES, not every best so far (a CNN's
 # refit takes minutes): its curve is then one point.
+# EPOCHS=N: tune-jobs' trials train at most N epochs (--epochs, in place of the space's cap); the
+# results directory's name ends in -eN.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 MINUTES=$1 SEED=$2 SPACE=$3 JOB=${4:-fashion-mlp}
 shift $(( $# < 4 ? $# : 4 ))
 TOOLS=${*:-tune-jobs tune-jobs-holdout hyperband bayesian random autokeras}
 PY=${PYTHON:-python}
-NAME=$(basename "$SPACE" .yaml)-s$SEED-${MINUTES}min
+NAME=$(basename "$SPACE" .yaml)-s$SEED-${MINUTES}min${EPOCHS:+-e$EPOCHS}
 OUT=benchmarks/results/peers/$NAME
 mkdir -p "$OUT"
 echo "== $NAME, job $JOB, tools: $TOOLS, commit $(git rev-parse --short HEAD), $(date -u +%FT%TZ)" | tee -a "$OUT/log.txt"
@@ -32,6 +34,7 @@ for tool in $TOOLS; do
     cv=3; [ "$tool" = tune-jobs ] || cv=1
     timeout -k 120 -s INT $(( MINUTES * 60 + 90 )) $PY -m tune_jobs run --job "$JOB" --space "$SPACE" \
       --searcher optuna --scheduler asha --num-samples 10000 --seed "$SEED" --cv $cv --no-refit \
+      ${EPOCHS:+--epochs "$EPOCHS"} \
       --out "$OUT/$tool/runs" > "$OUT/$tool.log" 2>&1 || true
     $PY benchmarks/peers/tune_jobs_anytime.py "$OUT/$tool"/runs/*/ --minutes "$MINUTES" \
       --out "$OUT/$tool" ${BEST_ONLY:+--best-only} >> "$OUT/$tool.log" 2>&1

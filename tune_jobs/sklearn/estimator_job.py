@@ -134,8 +134,9 @@ def train_estimator(config: Mapping[str, Any], *, job: Job, data: Mapping[str, n
     from tune_jobs.engine.trainable import prepare_keras
 
     started = time.monotonic()
-    share = tune.get_context().get_trial_resources().required_resources.get("CPU", 1)
-    prepare_keras(threads=max(1, int(share)), seed=seed)
+    if _keras_is_loaded():
+        share = tune.get_context().get_trial_resources().required_resources.get("CPU", 1)
+        prepare_keras(threads=max(1, int(share)), seed=seed)
     x, y = data["x_train"], data["y_train"]
     scores, fit_s, score_s = [], [], []
     for train, validation in job.splits(y, cv, seed):
@@ -151,6 +152,17 @@ def train_estimator(config: Mapping[str, Any], *, job: Job, data: Mapping[str, n
                  "folds": scores, "fold_fit_s": fit_s, "fold_score_s": score_s, "epoch": config["epochs"],
                  "node": f"{socket.gethostname()}:{ray.get_runtime_context().get_node_id()[:8]}",
                  "train_time_s": time.monotonic() - started})
+
+
+def _keras_is_loaded() -> bool:
+    """Whether this trial's estimator needs Keras: unpickling a job whose estimator is scikeras', Keras'
+    own wrapper or a class of a module that imports Keras has imported it by now. A Ridge's trial then
+    skips TensorFlow's import (5-10 s a trial process) and still gets its CPU share from Ray's
+    OMP_NUM_THREADS; an estimator that imports Keras only inside ``fit`` runs unpinned, as it would
+    outside a search."""
+    import sys
+
+    return any(name in sys.modules for name in ("keras", "tensorflow"))
 
 
 def not_keras(estimator: Any, feature: str) -> None:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import builtins
 import time
 import warnings
-from datetime import timedelta
 from typing import Any, Mapping
 
 import numpy as np
@@ -182,10 +181,8 @@ class TuneSearchCV(_TuneSearch, model_selection.RandomizedSearchCV):
         space = {"space": {**{name: (codec.space_values(name) if isinstance(entry, list) else entry)
                               for name, entry in entries.items()}, **training_defaults(self.estimator, entries)}}
         seed = self.random_state if isinstance(self.random_state, int) else None
-        budget = self.time_budget_s
-        budget = budget.total_seconds() if isinstance(budget, timedelta) else budget
         rows, spec = self._fit_as_trials(X, y, fit_params, codec, space, self.search, self.n_trials,
-                                         "asha" if self.early_stopping else "none", seed, budget)
+                                         "asha" if self.early_stopping else "none", seed, self.time_budget_s)
         if not rows:  # the time budget ran out before any trial reported
             raise ValueError(f"TuneSearchCV: no candidate was scored within time_budget_s={self.time_budget_s!r} "
                              f"(run directory {self.run_dir_})")
