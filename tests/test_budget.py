@@ -52,12 +52,12 @@ def test_the_api_refuses_a_time_budget_that_is_not_a_positive_number_of_seconds(
         RunSettings(space="s.yaml", time_budget_s=value)
 
 
-
 def test_a_notebooks_timedelta_is_the_same_budget_in_seconds_and_run_json_keeps_seconds():
     settings = RunSettings(space="s.yaml", time_budget_s=timedelta(minutes=1, seconds=30))
     assert settings.time_budget_s == 90.0 and json.loads(json.dumps(settings.to_json()))["time_budget_s"] == 90.0
     with pytest.raises(SpecError, match="--time-budget: -60.0 must be a positive number of seconds"):
         RunSettings(space="s.yaml", time_budget_s=timedelta(minutes=-1))
+
 
 def test_the_time_stopper_counts_what_a_resumed_run_used_and_not_the_time_it_sat_stopped(tmp_path):
     path = tmp_path / "trials.csv"

@@ -16,6 +16,7 @@ from __future__ import annotations
 import builtins
 import time
 import warnings
+from datetime import timedelta
 from typing import Any, Mapping
 
 import numpy as np
@@ -37,7 +38,7 @@ class _TuneSearch:
 
     def _fit_as_trials(self, x, y, fit_params: Mapping[str, Any], codec: Codec, space: dict,
                        searcher: str, num_samples: int | None, scheduler: str, search_seed: int | None,
-                       time_budget_s: float | None = None):
+                       time_budget_s: float | timedelta | None = None):
         from sklearn.base import is_classifier
         from sklearn.metrics import check_scoring
 
