@@ -71,19 +71,16 @@ SIDES = {"dropin": dropin_side, "cli": cli_side}
 
 
 def one_trial(job, config, x, y) -> dict:
-    """What ``train_cv`` does for a trial validated once, without Ray."""
-    from tune_jobs.engine.fold_training import fold_trainer
-    from tune_jobs.engine.trainable import prepare_keras
+    """A trial validated once, as a sweep's trial trains it (``train_folds``), without Ray."""
+    from tune_jobs.engine.trainable import train_folds
 
-    prepare_keras(threads=1, seed=0)
-    splits = [(x[t], y[t], x[v], y[v]) for t, v in job.splits(y, CV, 0)]
     reports = []
     started = time.perf_counter()
-    fold_trainer(job, config, splits, 1, False).train(config["epochs"], config["batch_size"], False,
-                                                     lambda epoch, scores: reports.append(scores))
+    train_folds(config, job, {"x_train": x, "y_train": y}, cv=CV, seed=0, threads=1, node="here",
+                report=reports.append, every_epoch=False)
     folds = reports[-1]
-    return {"trial_s": time.perf_counter() - started, "fit_s": sum(f["fit_s"] for f in folds),
-            "score_s": sum(f["score_s"] for f in folds)}
+    return {"trial_s": time.perf_counter() - started, "fit_s": sum(folds["fold_fit_s"]),
+            "score_s": sum(folds["fold_score_s"])}
 
 
 def run_side(name: str) -> dict:

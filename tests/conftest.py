@@ -29,13 +29,19 @@ def ray_tmpdir(monkeypatch):
 
 @pytest.fixture(scope="module")
 def shared_ray():
-    """One private Ray for a module's tests: the runner uses a Ray that is already up, and leaves it."""
+    """One private Ray for a module's tests, started as a comparison starts it: the runner uses a
+    Ray that is already up, and leaves it; its trials train in task processes kept warm from one
+    sweep to the next (``warm_workers``)."""
     import ray
 
+    from tune_jobs.engine.runner import start_ray
+
     temp = tempfile.mkdtemp(prefix="tj-", dir="/tmp")
-    ray.init(address="local", num_cpus=2, include_dashboard=False, _temp_dir=temp, log_to_driver=False,
-             logging_level="WARNING")
-    yield
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("RAY_TMPDIR", temp)
+        patch.delenv("RAY_ADDRESS", raising=False)
+        start_ray(None, cpus=2)
+    yield Path(temp)
     ray.shutdown()
     shutil.rmtree(temp, ignore_errors=True)
 

@@ -1,5 +1,6 @@
 """examples/quickstart.ipynb executed top to bottom by a real Jupyter kernel (nbclient), on a tiny
-subset: no error, no Ray log lines in the cells, a short live progress display, the result's table."""
+subset: no error, no Ray log lines in the cells, a short live progress display, the result's table;
+the kernel's Ray still up at the end, for the next sweep."""
 
 from __future__ import annotations
 
@@ -23,6 +24,8 @@ def test_the_quickstart_notebook_runs_top_to_bottom(real_data_dir, ray_tmpdir, t
     monkeypatch.setenv("QUICKSTART_EPOCHS", "1")
     monkeypatch.setenv("FASHION_MNIST_DIR", str(real_data_dir))
     notebook = nbformat.read(NOTEBOOK, as_version=4)
+    # The kernel keeps the Ray its first sweep started (as Ray Tune does): the next sweep starts warm.
+    notebook.cells.append(nbformat.v4.new_code_cell("import ray\nprint('Ray still up:', ray.is_initialized())"))
     NotebookClient(notebook, timeout=600, kernel_name="python3",
                    resources={"metadata": {"path": str(tmp_path)}}).execute()
 
@@ -42,6 +45,7 @@ def test_the_quickstart_notebook_runs_top_to_bottom(real_data_dir, ray_tmpdir, t
     assert any("best mean CV accuracy" in o.data["text/html"] for o in tables)  # the SweepResult
     assert len(list((tmp_path / "runs").iterdir())) == 2  # the sweep's and GridSearchCV's run directories
     assert list((tmp_path / "runs").glob("fashion-mlp-*/report/report.html"))
+    assert text_of(notebook.cells[-1].outputs[0]).strip() == "Ray still up: True"
 
 
 def text_of(output) -> str:

@@ -8,7 +8,9 @@ reports whatever the job's objective names: ``ANALYTIC`` maximizes an accuracy,
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+import os
+from pathlib import Path
+from typing import Any, Callable, Mapping
 
 import numpy as np
 
@@ -51,7 +53,7 @@ ANALYTIC_MIN = Job(name="analytic-min", load_data=tiny_data, build_model=_no_mod
 def analytic_trainable(config: Mapping[str, Any], *, job: Job = ANALYTIC, data: Any = None, cv: int = 3,
                        seed: int = 0) -> None:
     """Reports the job's ``cv_<metric>`` after every epoch, approaching ``final_score`` (same signature
-    as train_cv). A configuration's ``epoch_s``, if given, makes each epoch last that long (to interrupt a sweep)."""
+    as a Tune trainable the runner is given). A configuration's ``epoch_s``, if given, makes each epoch last that long (to interrupt a sweep)."""
     import time
 
     from ray import tune
@@ -80,3 +82,42 @@ def resources_trainable(config: Mapping[str, Any], *, job: Job = ANALYTIC, data:
                  "cpu_share": share.get("CPU", 0.0), "gpu_share": share.get("GPU", 0.0),
                  "gpu_ids": ",".join(map(str, ray.get_gpu_ids())),
                  "cuda_visible_devices": os.environ.get("CUDA_VISIBLE_DEVICES", "")})
+
+
+def counting_train(folder: str, epochs: int, *, threads: int, report: Callable[[dict], None]) -> None:
+    """A warm task's training without TensorFlow (``warm_workers.run``): epochs of half a second
+    in small steps, a file for each epoch it began and each it ended, holding the id of the
+    process that trained it."""
+    import time
+
+    for epoch in range(1, epochs + 1):
+        (Path(folder) / f"began-{epoch}").write_text(str(os.getpid()))
+        for _ in range(50):
+            time.sleep(0.01)
+        (Path(folder) / f"ended-{epoch}").write_text(str(os.getpid()))
+        report({"epoch": epoch, "pid": os.getpid()})
+
+
+def failing_train(*, threads: int, report: Callable[[dict], None]) -> None:
+    raise FloatingPointError("training loss became nan at epoch 1")
+
+
+class StandInTrial:
+    """What Tune's trial actor does around ``warm_workers.run``: Tune's ``report`` raises
+    SystemExit in the trial's thread once the scheduler has stopped the trial."""
+
+    def run(self, train: Callable[..., None], *args: Any, stop_after: int | None = None) -> list[dict]:
+        from tune_jobs.engine import warm_workers
+
+        seen: list[dict] = []
+
+        def report(result: dict) -> None:
+            seen.append(result)
+            if len(seen) == stop_after:
+                raise SystemExit(0)
+
+        try:
+            warm_workers.run(train, *args, threads=1, report=report)
+        except SystemExit:
+            pass
+        return seen

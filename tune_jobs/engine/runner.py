@@ -26,7 +26,7 @@ from tune_jobs.searchers import SearchRequest, get_searcher
 from tune_jobs.searchers.schedulers import make_scheduler, min_epochs, stops_early
 from tune_jobs.settings import RunSettings
 from tune_jobs.space.spec import Spec
-from tune_jobs.engine import budget as budgets, progress, refitter, tracking
+from tune_jobs.engine import budget as budgets, progress, refitter, tracking, warm_workers
 from tune_jobs.engine.budget import trials_within, used_by
 
 EXIT_OK, EXIT_TRIALS_FAILED, EXIT_INTERRUPTED = 0, 1, 130
@@ -47,12 +47,18 @@ def run_sweep(settings: RunSettings, spec: Spec, job: Job, data: Data, run_dir: 
         parent_run = tracking.start(settings.mlflow, run_dir, job.name, settings.to_json(), resume)
     with ray_output_to(run_dir / rundir.DRIVER_LOG):
         started_ray = start_ray(settings.address, run_dir / rundir.DRIVER_LOG, settings.cpus)
+        # A notebook keeps the local Ray it started, as Ray Tune leaves it: its next sweep starts warm.
+        keep_ray = started_ray and settings.address is None and progress.in_notebook()
+        if keep_ray:
+            warm_workers.keep()
         try:
             with stop_signals_as_ctrl_c(), rundir.running_in(run_dir):  # after ray.init (its SIGTERM handler)
+                # Trials in warm task processes only where a later sweep of this Ray session can find them.
+                warm = (keep_ray or not started_ray) and warm_workers.in_session()
                 plan, cpus, outcome = search_and_refit(settings, spec, job, data, run_dir, resume, trainable,
-                                                       parent_run)
+                                                       parent_run, warm)
         finally:
-            if started_ray:
+            if started_ray and not keep_ray:
                 ray.shutdown()
     wall_s = time.monotonic() - started + _previous_wall_s(run_dir, resume)
     summary = {
@@ -76,7 +82,7 @@ def run_sweep(settings: RunSettings, spec: Spec, job: Job, data: Data, run_dir: 
 
 
 def search_and_refit(settings: RunSettings, spec: Spec, job: Job, data: Data, run_dir: Path, resume: bool,
-                     trainable: Callable | None, parent_run: str | None):
+                     trainable: Callable | None, parent_run: str | None, warm: bool = False):
     """The trials on the Ray this process is connected to, then the refit: (plan, CPUs per trial, outcome)."""
     import ray
 
@@ -91,7 +97,7 @@ def search_and_refit(settings: RunSettings, spec: Spec, job: Job, data: Data, ru
         f"{settings.searcher} search, {describe_size(settings, plan.total)}, "
         f"{settings.workers} at a time ({cpus:g} CPU{gpu_note(settings)} each), "
         f"job {job.name}, {len(data.y_train)} training samples\n")
-    tuner = make_tuner(settings, spec, job, plan, data_ref, cpus, run_dir, resume, trainable, parent_run)
+    tuner = make_tuner(settings, spec, job, plan, data_ref, cpus, run_dir, resume, trainable, parent_run, warm)
     if settings.refit and trains_keras(job, trainable):  # the refitter's import overlaps the trials
         refitter.warm()
     try:
@@ -132,16 +138,22 @@ def trains_keras(job: Job, trainable: Callable | None) -> bool:
 
 
 def make_tuner(settings: RunSettings, spec: Spec, job: Job, plan, data_ref, cpus: float, run_dir: Path,
-               resume: bool, trainable: Callable | None, parent_run: str | None = None):
+               resume: bool, trainable: Callable | None, parent_run: str | None = None, warm: bool = False):
+    import ray
     from ray import tune
 
     from tune_jobs.engine.callbacks import ProgressView, SilentReporter, TrialsRecorder
-    from tune_jobs.engine.trainable import train_cv
+    from tune_jobs.engine.trainable import InObjectStore, train_cv
 
     given = {"job": job, "data": data_ref, "cv": settings.cv, "seed": settings.seed}
-    if trains_keras(job, trainable):
-        trainable, given["every_epoch"] = train_cv, reads_every_epoch(settings, spec, plan.total, resume)
-    trainable = tune.with_resources(tune.with_parameters(trainable or job.trainable, **given),
+    if trainable is None:  # tests pass a Tune trainable of their own
+        trainable = train_cv
+        given.update(job=InObjectStore(ray.put(job)), data=InObjectStore(data_ref), warm=warm)
+        if job.trainable:
+            given["train"] = job.trainable
+        else:
+            given["every_epoch"] = reads_every_epoch(settings, spec, plan.total, resume)
+    trainable = tune.with_resources(tune.with_parameters(trainable, **given),
                                     trial_resources(cpus, settings.gpus_per_trial))
     storage_path, name = experiment_location(settings, run_dir)
     if resume:
@@ -272,12 +284,16 @@ def start_ray(address: str | None, log_path: Path | None = None, cpus: int | Non
     """Join the cluster at ``address``, or start a private local Ray (its temp dir: RAY_TMPDIR).
 
     True when this call connected, so the caller disconnects; a Ray the caller's own program
-    already runs (a notebook, a test) is used as it is and left running.
+    already runs (a notebook, a test, an earlier sweep's in a notebook) is used as it is and left
+    running, unless it is a local Ray tune-jobs started for other settings (another ``--cpus``, a
+    cluster's ``address`` now): that one is shut down first.
     """
     import ray
 
     if ray.is_initialized():
-        return False
+        if not warm_workers.replaceable(address, cpus):
+            return False
+        ray.shutdown()
     common = {"log_to_driver": False, "logging_level": "WARNING"}
     if address:
         try:
@@ -287,7 +303,9 @@ def start_ray(address: str | None, log_path: Path | None = None, cpus: int | Non
             raise ClusterError(join_problem(address, exc, refused, log_path)) from None
     else:
         with loopback_only():
-            ray.init(address="local", include_dashboard=False, num_cpus=cpus, **common)
+            ray.init(address="local", include_dashboard=False, num_cpus=cpus,
+                     _system_config=warm_workers.SYSTEM_CONFIG, **common)
+        warm_workers.started_here(cpus)
         private_token()
     return True
 

@@ -12,36 +12,66 @@ from __future__ import annotations
 import gc
 import socket
 import time
-from typing import Any, Mapping
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping
 
 import numpy as np
 
+from tune_jobs.engine import warm_workers
 from tune_jobs.engine.fold_training import fold_trainer, more_steps_per_call
 from tune_jobs.jobs.base import Job
 
+# How a trial trains: train(config, job, data, *, cv, seed, threads, node, report, ...), reporting
+# through ``report`` (a Keras job's: train_folds; a scikit-learn estimator's: its job's own).
+Train = Callable[..., None]
 
-def train_cv(config: Mapping[str, Any], *, job: Job, data: Mapping[str, np.ndarray], cv: int, seed: int,
-             every_epoch: bool = True) -> None:
-    """Ray Tune function trainable: reports the job's ``cv_<metric>`` (mean over folds) after
-    every epoch, or (``every_epoch=False``) once, after the last.
 
-    ``data`` arrives through ``tune.with_parameters`` from the object store, read zero-copy.
+def train_cv(config: Mapping[str, Any], *, job: InObjectStore, data: InObjectStore, cv: int, seed: int,
+             warm: bool = False, train: Train | None = None, **options: Any) -> None:
+    """Ray Tune function trainable: ``train`` (the job's own, else :func:`train_folds`) reports
+    the job's ``cv_<metric>`` (the mean over folds) after every epoch or once, after the last.
+    ``warm``: trained in a task process that outlives the sweep (``warm_workers``), else in this
+    trial's actor.
+
+    The job and the data arrive as object-store references, read where the folds train: a job of
+    a notebook's functions may import Keras as it is unpickled, and the data is read zero-copy.
     """
     import ray
     from ray import tune
 
+    resources = tune.get_context().get_trial_resources().required_resources
+    threads = max(1, int(resources.get("CPU", 1)))
+    train = train or train_folds
+    options.update(cv=cv, seed=seed, threads=threads,
+                   node=f"{socket.gethostname()}:{ray.get_runtime_context().get_node_id()[:8]}")
+    if warm and not resources.get("GPU"):
+        warm_workers.run(train, config, job.ref, data.ref, report=tune.report, **options)
+    else:
+        train(config, ray.get(job.ref), ray.get(data.ref), report=tune.report, **options)
+
+
+@dataclass(frozen=True)
+class InObjectStore:
+    """An object-store reference that ``tune.with_parameters`` hands over as it is (it resolves a
+    bare one): the trial's actor passes it on to a warm task without reading it itself."""
+
+    ref: Any
+
+
+def train_folds(config: Mapping[str, Any], job: Job, data: Mapping[str, np.ndarray], *, cv: int, seed: int,
+                threads: int, node: str, report: Callable[[dict], None], every_epoch: bool = True) -> None:
+    """A Keras job's trial: its k fold models trained as ``fold_training`` says, wherever the trial
+    runs; ``report`` gets each epoch's result (``every_epoch``) or the last one."""
     started = time.monotonic()
-    threads = max(1, int(tune.get_context().get_trial_resources().required_resources.get("CPU", 1)))
     prepare_keras(threads=threads, seed=seed)
     x, y = data["x_train"], data["y_train"]
     splits = [(x[tr], y[tr], x[va], y[va]) for tr, va in job.splits(y, cv, seed)]
     trainer = fold_trainer(job, config, splits, threads, every_epoch)
-    node = f"{socket.gethostname()}:{ray.get_runtime_context().get_node_id()[:8]}"
     spent = np.zeros((len(splits), 2))  # per fold: seconds fitting, seconds scoring, over all epochs
 
     def on_epoch(epoch: int, scores: list[dict[str, float]]) -> None:
         spent[:] += [(s["fit_s"], s["score_s"]) for s in scores]
-        tune.report(epoch_result(scores, spent, job.objective, epoch, node, time.monotonic() - started))
+        report(epoch_result(scores, spent, job.objective, epoch, node, time.monotonic() - started))
 
     trainer.train(config["epochs"], config["batch_size"], every_epoch, on_epoch)
 

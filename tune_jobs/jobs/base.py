@@ -71,7 +71,9 @@ class Job:
     scorer: Callable[[Any, np.ndarray, np.ndarray], float] | None = None  # (model, x_val, y_val) -> score;
     #                                     None: the compiled metric Keras reports when validating
     fit_options: Mapping[str, Any] = field(default_factory=dict)  # more keyword arguments of model.fit
-    trainable: Callable[..., None] | None = None  # a trial of anything but a Keras model (engine.trainable's default)
+    # How a trial of anything but a Keras model trains (engine.trainable's Train: it reports through
+    # ``report``); None: engine.trainable.train_folds, the k fold Keras models.
+    trainable: Callable[..., None] | None = None
 
     def splits(self, y: np.ndarray, k: int, seed: int) -> Splits:
         if self.given_splits is not None:

@@ -124,19 +124,14 @@ class _given:
         return Data(self.x, self.y, self.x[:0], self.y[:0], source="fit(X, y)")
 
 
-def train_estimator(config: Mapping[str, Any], *, job: Job, data: Mapping[str, np.ndarray], cv: int,
-                    seed: int) -> None:
-    """Ray Tune trainable of any estimator: fit and score each fold, report once."""
-    import ray
-    import socket
-    from ray import tune
-
+def train_estimator(config: Mapping[str, Any], job: Job, data: Mapping[str, np.ndarray], *, cv: int, seed: int,
+                    threads: int, node: str, report: Callable[[dict], None]) -> None:
+    """A trial of any estimator (engine.trainable's Train): fit and score each fold, report once."""
     from tune_jobs.engine.trainable import prepare_keras
 
     started = time.monotonic()
     if _keras_is_loaded():
-        share = tune.get_context().get_trial_resources().required_resources.get("CPU", 1)
-        prepare_keras(threads=max(1, int(share)), seed=seed)
+        prepare_keras(threads=threads, seed=seed)
     x, y = data["x_train"], data["y_train"]
     scores, fit_s, score_s = [], [], []
     for train, validation in job.splits(y, cv, seed):
@@ -148,10 +143,9 @@ def train_estimator(config: Mapping[str, Any], *, job: Job, data: Mapping[str, n
         scores.append(float(job.scorer(estimator, x[validation], y[validation])))
         score_s.append(time.monotonic() - began)
     objective = job.objective
-    tune.report({objective.key: float(np.mean(scores)), objective.std_key: float(np.std(scores)),
-                 "folds": scores, "fold_fit_s": fit_s, "fold_score_s": score_s, "epoch": config["epochs"],
-                 "node": f"{socket.gethostname()}:{ray.get_runtime_context().get_node_id()[:8]}",
-                 "train_time_s": time.monotonic() - started})
+    report({objective.key: float(np.mean(scores)), objective.std_key: float(np.std(scores)),
+            "folds": scores, "fold_fit_s": fit_s, "fold_score_s": score_s, "epoch": config["epochs"],
+            "node": node, "train_time_s": time.monotonic() - started})
 
 
 def _keras_is_loaded() -> bool:

@@ -1,0 +1,182 @@
+"""Trials trained in Ray task processes that outlive a sweep, where one Ray session runs several.
+
+Ray Tune ends its trial actors with every ``Tuner.fit``, so each sweep's first trial per worker
+imports TensorFlow again (5-8 s of CPU on this project's machine) and traces its models again.
+Where a Ray session that tune-jobs started runs more than one sweep (a comparison's runs, a
+notebook's sweeps: the runner leaves a kernel's Ray up; a test module's), each trial instead hands
+its training to a CPU-less Ray task on its own node: Ray keeps that task's process once it is idle
+(:data:`SYSTEM_CONFIG`, set where tune-jobs starts Ray), so a later sweep's trials find TensorFlow
+imported and their models kept (``kept_models``). The trial's actor keeps the CPUs Ray reserved
+for it and relays each result to Tune; the task waits for Tune's answer before it trains on, as a
+trial in the actor does (Tune reports synchronously), so ASHA's stops land between epochs (or a
+step into the next) and a stopped task's process stays warm.
+
+Not for GPU trials (a task without GPUs sees none), and not on a Ray that tune-jobs did not start
+or that this sweep itself starts and ends (nothing later would find the processes warm; on a
+user's Ray its own limits may end idle workers, and every trial would import TensorFlow again).
+Measured: BENCHMARKS.md, sections 5c (the probe) and 5d.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import queue
+import threading
+from typing import Any, Callable, Iterator
+
+# Ray ends idle worker processes beyond a soft limit (by default the node's CPU count, which Tune's
+# trial actors already fill) after one second idle: keep a trial actor and a task per CPU, twice
+# over (two sweeps' thread counts), and keep them idle for 10 minutes.
+SYSTEM_CONFIG = {"num_workers_soft_limit": 4 * (os.cpu_count() or 1) + 4,
+                 "idle_worker_killing_time_threshold_ms": 600_000}
+
+Report = Callable[[dict], None]
+SWITCH = "TUNE_JOBS_WARM_WORKERS"
+
+_session: tuple[str, int | None] | None = None  # the node and CPU count of the local Ray tune-jobs started
+_kept: str | None = None  # the node of a local Ray that a notebook's sweep left running
+
+
+def started_here(cpus: int | None) -> None:
+    """Record that this process just started a local Ray of ``cpus`` CPUs with :data:`SYSTEM_CONFIG`."""
+    import ray
+
+    global _session
+    _session = ray.get_runtime_context().get_node_id(), cpus
+
+
+def ours() -> bool:
+    """Whether the Ray this process is connected to is a local one that tune-jobs started."""
+    import ray
+
+    return ray.is_initialized() and _session is not None and _session[0] == ray.get_runtime_context().get_node_id()
+
+
+def keep() -> None:
+    """Record that a notebook's sweep leaves the local Ray it started running, for the next one."""
+    global _kept
+    if ours():
+        _kept = _session[0]
+
+
+def replaceable(address: str | None, cpus: int | None) -> bool:
+    """Whether the Ray this process is connected to is one a notebook's sweep left running for
+    other settings than ``address`` and ``cpus``: the next sweep starts the Ray it needs instead."""
+    return ours() and _kept == _session[0] and not (address is None and cpus == _session[1])
+
+
+def in_session() -> bool:
+    """Whether trials may train in warm task processes: on a local Ray that tune-jobs started (not
+    where the environment sets ``TUNE_JOBS_WARM_WORKERS=0``: benchmarks compare both ways)."""
+    return os.environ.get(SWITCH) != "0" and ours()
+
+
+def run(train: Callable[..., None], *args: Any, threads: int, report: Report, **kwargs: Any) -> None:
+    """``train(*args, threads=threads, report=..., **kwargs)`` in a warm task process on this node,
+    each of its results passed to ``report`` (Tune's, in the trial's actor). Arguments that are
+    object-store references (the job, the data) reach the task as their values, the data read
+    without a copy; ``threads`` (the trial's CPUs) keeps tasks of different thread counts in
+    different processes (TensorFlow's thread pools are set once per process)."""
+    import ray
+    from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+    here = NodeAffinitySchedulingStrategy(ray.get_runtime_context().get_node_id(), soft=False)
+    results = _task().options(scheduling_strategy=here,
+                              runtime_env={"env_vars": {"OMP_NUM_THREADS": str(threads)}}).remote(
+        train, {**kwargs, "threads": threads}, *args)
+    try:
+        for ref in results:
+            try:
+                result = ray.get(ref)
+            except ray.exceptions.RayTaskError as error:  # the trial's own error, as Tune records it in-actor
+                if error.cause is None:
+                    raise
+                raise error.cause from error
+            if result is not None:  # None: the task's question "go on?", answered by asking for the next
+                report(result)
+    finally:
+        ray.cancel(results)  # a stopped trial (Tune's report raised): its task ends, its process stays
+
+
+@functools.cache
+def _task():
+    import ray
+
+    return ray.remote(num_cpus=0, max_retries=0, num_returns="streaming",
+                      _generator_backpressure_num_objects=1)(relay)
+
+
+class _Stopped(Exception):
+    """The trial was stopped: its training thread ends here."""
+
+
+_DONE = object()
+
+
+def relay(train: Callable[..., None], kwargs: dict[str, Any], *args: Any) -> Iterator[dict | None]:
+    """The task: ``train`` in a thread of its own; each result it reports is yielded, then a
+    ``None``: with ``_generator_backpressure_num_objects=1`` a yield returns once the trial took
+    what it yielded, and the trial asks for the ``None`` only after Tune has answered; only then
+    does the training go on. ``ray.cancel`` (the trial was stopped) ends the training, within a
+    step where it already went on (the cancel can end the wait before its KeyboardInterrupt
+    arrives), and returns: a KeyboardInterrupt out of a generator task would end the process too."""
+    import ray
+
+    context = ray.get_runtime_context()
+    handoff: queue.Queue = queue.Queue(maxsize=1)
+    go_on, stop = threading.Event(), threading.Event()
+
+    def report(result: dict) -> None:
+        handoff.put(result)
+        go_on.wait()
+        go_on.clear()
+        if stop.is_set():
+            raise _Stopped
+
+    def body() -> None:
+        try:
+            try:
+                train(*args, report=report, **kwargs)
+                handoff.put(_DONE)
+            except _Stopped:
+                pass
+            except BaseException as exc:  # the trial's error, raised by the task for Tune to record
+                handoff.put(exc)
+        except _Stopped:  # raised into this thread just as the training ended
+            pass
+
+    thread = threading.Thread(target=body, name="tune-jobs-trial", daemon=True)
+    thread.start()
+    try:
+        while True:
+            try:
+                item = handoff.get(timeout=0.1)
+            except queue.Empty:
+                continue
+            if item is _DONE:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+            yield None  # returns once the trial asked for it (Tune answered), or once ray.cancel came
+            if context.is_canceled():
+                raise KeyboardInterrupt
+            go_on.set()
+    except KeyboardInterrupt:  # ray.cancel
+        _stop(thread, stop, go_on)
+        thread.join()
+    except BaseException:  # the error above; GeneratorExit or SystemExit: the trial's actor is gone
+        _stop(thread, stop, go_on)
+        raise
+
+
+def _stop(thread: threading.Thread, stop: threading.Event, go_on: threading.Event) -> None:
+    """End the training thread: at its next report, or, training, at its next Python step
+    (Keras returns to Python between calls into TensorFlow)."""
+    import ctypes
+
+    stop.set()
+    go_on.set()
+    if thread.ident is not None and thread.is_alive():
+        ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread.ident), ctypes.py_object(_Stopped))
