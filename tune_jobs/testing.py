@@ -85,15 +85,15 @@ def resources_trainable(config: Mapping[str, Any], *, job: Job = ANALYTIC, data:
 
 
 def counting_train(folder: str, epochs: int, *, threads: int, report: Callable[[dict], None]) -> None:
-    """A warm task's training without TensorFlow (``warm_workers.run``): epochs of half a second
-    in small steps, a file for each epoch it began and each it ended, holding the id of the
-    process that trained it."""
+    """A warm task's training without TensorFlow (``warm_workers.run``): epochs of a second in
+    small steps, a file for each epoch it began and each it ended, holding the id of the process
+    that trained it."""
     import time
 
     for epoch in range(1, epochs + 1):
         (Path(folder) / f"began-{epoch}").write_text(str(os.getpid()))
         for _ in range(50):
-            time.sleep(0.01)
+            time.sleep(0.02)
         (Path(folder) / f"ended-{epoch}").write_text(str(os.getpid()))
         report({"epoch": epoch, "pid": os.getpid()})
 
