@@ -16,6 +16,7 @@ writes them to ``--out``.
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import os
 import sys
@@ -23,9 +24,13 @@ import tempfile
 import time
 from pathlib import Path
 
+import dropin_vs_gridsearchcv
+
 SIDES = {"warm": "1", "actors": "0"}  # TUNE_JOBS_WARM_WORKERS
 
-CELLS = ['''
+# Section 10's model and grid, their source run as the notebook's own cell: the kernel defines them
+# as a user would.
+SETUP = """
 import json, time
 import keras
 from tune_jobs.jobs.fashion_data import load_fashion_mnist
@@ -33,25 +38,9 @@ from tune_jobs.sklearn import GridSearchCV, KerasClassifier
 
 data = load_fashion_mnist()
 x, y = data.x_train[:SAMPLES], data.y_train[:SAMPLES]
-
-
-def create_model(_optimizer, _lr, _batch_norm, _activation, _dropout):
-    model = keras.models.Sequential([
-        keras.Input((28, 28)),
-        keras.layers.Flatten(),
-        keras.layers.BatchNormalization() if _batch_norm else keras.layers.Identity(),
-        keras.layers.Dropout(_dropout),
-        keras.layers.Dense(128, activation=_activation),
-        keras.layers.Dense(10, activation="softmax"),
-    ])
-    model.compile(optimizer=_optimizer(learning_rate=_lr), loss="sparse_categorical_crossentropy",
-                  metrics=["accuracy"])
-    return model
-
-
-param_grid = {"_activation": ["relu", "swish"], "_batch_norm": [1, 0], "_dropout": [0.2], "_lr": [0.001, 0.01],
-              "_optimizer": [keras.optimizers.Adam], "batch_size": [512], "epochs": [EPOCHS]}
-''', '''
+""" + inspect.getsource(dropin_vs_gridsearchcv.create_model) + inspect.getsource(dropin_vs_gridsearchcv._eight) \
+    + "param_grid = _eight(keras, EPOCHS)\n"
+CELLS = [SETUP, '''
 for fit in range(FITS):
     began = time.monotonic()
     grid = GridSearchCV(KerasClassifier(build_fn=create_model, verbose=0), param_grid, cv=3, n_jobs=2,

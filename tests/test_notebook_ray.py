@@ -7,6 +7,7 @@ from pathlib import Path
 
 from tune_jobs.engine import warm_workers
 
+
 def test_a_notebook_keeps_the_local_ray_its_sweep_started_until_other_settings_need_another(ray_tmpdir, tmp_path,
                                                                                            monkeypatch):
     """As Ray Tune leaves the Ray it started: the next sweep in the kernel finds it (and its warm

@@ -85,4 +85,3 @@ def test_a_second_sweep_starts_no_new_tensorflow_process_and_scores_as_the_first
         return {(r["activation"], r["lr"]): r["cv_accuracy"] for r in rows}
 
     assert len(first) == 4 and scores(first) == scores(second)
-

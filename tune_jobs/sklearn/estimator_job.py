@@ -151,9 +151,9 @@ def train_estimator(config: Mapping[str, Any], job: Job, data: Mapping[str, np.n
 def _keras_is_loaded() -> bool:
     """Whether this trial's estimator needs Keras: unpickling a job whose estimator is scikeras', Keras'
     own wrapper or a class of a module that imports Keras has imported it by now. A Ridge's trial then
-    skips TensorFlow's import (seconds per trial process: BENCHMARKS.md, sections 5c and 10b) and still gets its CPU share from Ray's
-    OMP_NUM_THREADS; an estimator that imports Keras only inside ``fit`` runs unpinned, as it would
-    outside a search."""
+    skips TensorFlow's import (seconds per trial process: BENCHMARKS.md, sections 5c and 10b) and
+    still gets its CPU share from Ray's OMP_NUM_THREADS; an estimator that imports Keras only inside
+    ``fit`` runs unpinned, as it would outside a search."""
     import sys
 
     return any(name in sys.modules for name in ("keras", "tensorflow"))
