@@ -67,6 +67,11 @@ def test_a_reduced_grid_on_two_workers_records_its_failing_trials_and_goes_on(re
     for row in failed:
         assert row["status"] == "failed"
         assert "FloatingPointError: training loss became nan at epoch 1" in row["error"]
+        # Ray Tune retried it twice (--max-failures 2); only the first attempt trained.
+        [errors] = (run_dir / "tune").glob(f"*{row['trial_id']}*/error.txt")
+        attempts = errors.read_text().split("Failure # ")[1:]
+        assert len(attempts) == 3 and ["train_folds" in a for a in attempts] == [True, False, False]
+        assert all(a.rstrip().endswith("FloatingPointError: training loss became nan at epoch 1") for a in attempts)
     summary = json.loads((run_dir / "summary.json").read_text())
     best = max(ok, key=lambda r: float(r["cv_accuracy"]))
     assert summary["best_score"] == pytest.approx(float(best["cv_accuracy"]))
@@ -204,6 +209,7 @@ def test_optuna_with_asha_on_real_keras(real_data_dir, ray_tmpdir, write_space, 
     import optuna
     from optuna.storages.journal import JournalFileBackend, JournalStorage
 
-    study = optuna.load_study(study_name="tiny", storage=JournalStorage(JournalFileBackend(str(run_dir / "optuna.journal"))))
+    journal = JournalStorage(JournalFileBackend(str(run_dir / "optuna.journal")))
+    study = optuna.load_study(study_name="tiny", storage=journal)
     complete = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
     assert len(complete) == 4 + summary["n_answered_from_records"]  # trained, or answered from the records

@@ -60,7 +60,8 @@ def parser(prog: str, job: str | None) -> argparse.ArgumentParser:
     p.add_argument("--storage", metavar="PATH_OR_URI", help="Ray Tune's experiment state in storage every node "
                    "reaches (a shared mount or s3://...; default: tune/ in the run directory)")
     p.add_argument("--max-failures", type=int,
-                   help="retries of a failed trial, e.g. when its node dies (default: 2)")
+                   help="retries of a trial whose process or node died; a trial that raised is not "
+                   "retried (default: 2)")
     p.add_argument("--gpus-per-trial", type=float, help="GPUs each trial asks Ray for; 0.25 puts 4 on one GPU "
                    "(default: 0)")
     p.add_argument("--searcher", help="grid (every configuration once), random or optuna (default: grid)")

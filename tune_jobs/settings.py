@@ -39,7 +39,7 @@ class RunSettings:
     budget: int | None = None  # epochs x folds after which the sweep ends (see tune_jobs/engine/budget.py)
     time_budget_s: float | timedelta | None = None  # seconds of the sweep's own clock after which it ends
     storage: str | None = None  # shared storage of Ray Tune's experiment, for clusters of several nodes
-    max_failures: int = 2  # retries of a failed trial: a node that died, but also a trial that raised
+    max_failures: int = 2  # retries of a trial whose process or node died (one that raised is not retried)
     gpus_per_trial: float = 0.0  # a fraction lets several small trials share one GPU
     fail_fast: bool = False  # end the sweep at the first failed trial (scikit-learn's error_score="raise")
     mlflow: str | None = None  # an MLflow tracking URI: one MLflow run per trial, nested under the sweep's

@@ -148,7 +148,9 @@ def make_tuner(settings: RunSettings, spec: Spec, job: Job, plan, data_ref, cpus
     given = {"job": job, "data": data_ref, "cv": settings.cv, "seed": settings.seed}
     if trainable is None:  # tests pass a Tune trainable of their own
         trainable = train_cv
-        given.update(job=InObjectStore(ray.put(job)), data=InObjectStore(data_ref), warm=warm)
+        (run_dir / rundir.RAISED).mkdir(exist_ok=True)
+        given.update(job=InObjectStore(ray.put(job)), data=InObjectStore(data_ref), warm=warm,
+                     raised=str(run_dir / rundir.RAISED))
         if job.trainable:
             given["train"] = job.trainable
         else:
@@ -177,7 +179,8 @@ def make_tuner(settings: RunSettings, spec: Spec, job: Job, plan, data_ref, cpus
                                       cv=settings.cv),
                        ProgressView(plan.total, job.objective, budget=settings.budget, cv=settings.cv),
                        *([tracking.trial_callback(settings.mlflow, job.name, parent_run)] if parent_run else [])],
-            # Ray Tune cannot tell a dead node from a trial that raised: both are retried, from the start.
+            # Ray Tune retries a dead node's trials and also those that raised: ``retries`` makes the
+            # latter raise again at once.
             failure_config=tune.FailureConfig(max_failures=0 if settings.fail_fast else settings.max_failures,
                                             fail_fast=settings.fail_fast),
             stop=stopper(settings, run_dir / rundir.TRIALS),

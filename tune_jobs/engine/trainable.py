@@ -17,7 +17,7 @@ from typing import Any, Callable, Mapping
 
 import numpy as np
 
-from tune_jobs.engine import warm_workers
+from tune_jobs.engine import retries, warm_workers
 from tune_jobs.engine.fold_training import fold_trainer, more_steps_per_call
 from tune_jobs.jobs.base import Job
 
@@ -27,11 +27,12 @@ Train = Callable[..., None]
 
 
 def train_cv(config: Mapping[str, Any], *, job: InObjectStore, data: InObjectStore, cv: int, seed: int,
-             warm: bool = False, train: Train | None = None, **options: Any) -> None:
+             raised: str, warm: bool = False, train: Train | None = None, **options: Any) -> None:
     """Ray Tune function trainable: ``train`` (the job's own, else :func:`train_folds`) reports
     the job's ``cv_<metric>`` (the mean over folds) after every epoch or once, after the last.
     ``warm``: trained in a task process that outlives the sweep (``warm_workers``), else in this
-    trial's actor.
+    trial's actor. ``raised``: the run directory's folder of errors trials raised; a retry of a
+    trial whose training raised raises that error again (``retries``).
 
     The job and the data arrive as object-store references, read where the folds train: a job of
     a notebook's functions may import Keras as it is unpickled, and the data is read zero-copy.
@@ -44,10 +45,11 @@ def train_cv(config: Mapping[str, Any], *, job: InObjectStore, data: InObjectSto
     train = train or train_folds
     options.update(cv=cv, seed=seed, threads=threads,
                    node=f"{socket.gethostname()}:{ray.get_runtime_context().get_node_id()[:8]}")
-    if warm and not resources.get("GPU"):
-        warm_workers.run(train, config, job.ref, data.ref, report=tune.report, **options)
-    else:
-        train(config, ray.get(job.ref), ray.get(data.ref), report=tune.report, **options)
+    with retries.raised_once(raised, tune.get_context().get_trial_id()):
+        if warm and not resources.get("GPU"):
+            warm_workers.run(train, config, job.ref, data.ref, report=tune.report, **options)
+        else:
+            train(config, ray.get(job.ref), ray.get(data.ref), report=tune.report, **options)
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ TUNE_DIR = "tune"  # Ray Tune's experiment: its state for resuming, one folder p
 OPTUNA_JOURNAL = "optuna.journal"  # the run's trials as an Optuna study (optuna-dashboard opens it)
 ANSWERS = "answers.jsonl"  # a searcher's repeats answered from the records (searchers/no_repeats.py)
 JOB = "job.pkl"  # a job made of Python functions (the API's), pickled by value so that resume finds it
+RAISED = "raised"  # per trial id, the error its training raised: a retry raises it again (engine/retries.py)
 
 
 _UMASK = os.umask(0o022)
