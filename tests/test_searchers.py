@@ -175,7 +175,8 @@ def test_optuna_study_in_a_database_url(shared_ray, tmp_path):
     # the trained trials and the repeats answered from the records (a repeat of a running
     # configuration, which has no result yet, is marked failed in the study)
     assert len(study.trials) >= 6 + rundir.count_lines(run_dir / rundir.ANSWERS)
-    assert sum(t.state == optuna.trial.TrialState.COMPLETE for t in study.trials) == 6 + summary["n_answered_from_records"]
+    complete = sum(t.state == optuna.trial.TrialState.COMPLETE for t in study.trials)
+    assert complete == 6 + summary["n_answered_from_records"]
 
 
 RESUMABLE = """
@@ -223,7 +224,8 @@ def test_an_interrupted_optuna_sweep_resumes_the_same_study(shared_ray, tmp_path
     after = read_trials(moved / rundir.TRIALS)
     assert len(after) == 10 and len({r["trial_id"] for r in after}) == 10
     assert after[: len(middle)] == middle  # kept as they were, in their order
-    study = optuna.load_study(study_name="analytic", storage=JournalStorage(JournalFileBackend(str(moved / "optuna.journal"))))
+    journal = JournalStorage(JournalFileBackend(str(moved / "optuna.journal")))
+    study = optuna.load_study(study_name="analytic", storage=journal)
     complete = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
     assert len(complete) == 10 + rundir.count_lines(moved / rundir.ANSWERS)  # trained, or answered
     assert len({tuple(sorted(r.items())) for r in configs(after)}) == 10  # none trained twice, resume too
