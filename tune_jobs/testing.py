@@ -69,19 +69,23 @@ def analytic_trainable(config: Mapping[str, Any], *, job: Job = ANALYTIC, data: 
 
 def resources_trainable(config: Mapping[str, Any], *, job: Job = ANALYTIC, data: Any = None, cv: int = 3,
                         seed: int = 0) -> None:
-    """Reports the resources Ray gave the trial: its CPU and GPU share, and the GPU ids it sees."""
+    """Reports the resources Ray gave the trial: its CPU and GPU share, the GPU ids it sees, and
+    when it slept (wall clock), so that a test can tell which trials ran at the same time."""
     import os
     import time
 
     import ray
     from ray import tune
 
+    slept_from = time.time()
     time.sleep(config.get("epoch_s", 0))
+    slept_to = time.time()
     share = tune.get_context().get_trial_resources().required_resources
     tune.report({job.objective.key: final_score(config), "epoch": config["epochs"], "node": "fake",
                  "cpu_share": share.get("CPU", 0.0), "gpu_share": share.get("GPU", 0.0),
                  "gpu_ids": ",".join(map(str, ray.get_gpu_ids())),
-                 "cuda_visible_devices": os.environ.get("CUDA_VISIBLE_DEVICES", "")})
+                 "cuda_visible_devices": os.environ.get("CUDA_VISIBLE_DEVICES", ""),
+                 "slept_from": slept_from, "slept_to": slept_to})
 
 
 def counting_train(folder: str, epochs: int, *, threads: int, report: Callable[[dict], None]) -> None:
