@@ -4,6 +4,12 @@ threads; each in lockstep (validated and reported after every epoch, what a sche
 not (a fold's epochs in one ``fit``, validated once, what a grid needs).
 
     python benchmarks/fused_folds.py [--samples 60000] [--epochs 15] [--repeats 2] [--threads 1 2 4] [--before]
+                                     [--configs 1]
+
+``--configs N`` packs N configurations of one shape into the trial: N x 3 networks fused into one
+model, against the same N x 3 taking turns (issue 13's "packing several configurations of one
+trial-shape into one model"). A timing probe of the step's cost: the copies share the first
+configuration's optimizer settings, as the fused model compiles one optimizer.
 
 The seed's best configuration, 3 stratified folds of the full training set. Every measurement is
 a fresh process (TensorFlow fixes its thread pools once per process), the variants alternating
@@ -35,7 +41,7 @@ BEFORE = "before"
 VALIDATION = ("every", "last")  # lockstep, or validated once after the last epoch
 
 
-def one(trainer: str, threads: int, validation: str, samples: int, epochs: int) -> dict:
+def one(trainer: str, threads: int, validation: str, samples: int, epochs: int, configs: int = 1) -> dict:
     """One trial's training in this process; what it measured, as a dict."""
     import os
 
@@ -49,7 +55,7 @@ def one(trainer: str, threads: int, validation: str, samples: int, epochs: int) 
     data = load_fashion_mnist(None)
     keep = JOB.subset(data.y_train, samples if samples < len(data.y_train) else None, 0)
     x, y = data.x_train[keep], data.y_train[keep]
-    splits = [(x[tr], y[tr], x[va], y[va]) for tr, va in JOB.splits(y, 3, 0)]
+    splits = [(x[tr], y[tr], x[va], y[va]) for tr, va in JOB.splits(y, 3, 0)] * configs
     prepare_keras(threads=threads, seed=0)
     config = {**CONFIG, "epochs": epochs}
     started = time.perf_counter()
@@ -69,15 +75,17 @@ def main() -> int:
     p.add_argument("--epochs", type=int, default=15)
     p.add_argument("--repeats", type=int, default=2)
     p.add_argument("--threads", type=int, nargs="+", default=[1, 2, 4])
+    p.add_argument("--configs", type=int, default=1, help="configurations of one shape packed into the trial")
     p.add_argument("--before", action="store_true",
                    help="also taking turns in lockstep at one step per call (a probe; not the old trainable as a sweep ran it)")
     p.add_argument("--one", nargs=3, metavar=("TRAINER", "THREADS", "VALIDATION"), help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.one:
         trainer, threads, validation = args.one
-        print(json.dumps(one(trainer, int(threads), validation, args.samples, args.epochs)))
+        print(json.dumps(one(trainer, int(threads), validation, args.samples, args.epochs, args.configs)))
         return 0
-    print(f"{args.samples} images, 3 folds, {args.epochs} epochs, {CONFIG}", flush=True)
+    print(f"{args.samples} images, 3 folds x {args.configs} configuration(s), {args.epochs} epochs, {CONFIG}",
+          flush=True)
     seconds: dict[tuple, list[float]] = {}
     for repeat in range(args.repeats):
         for threads in args.threads:
@@ -85,7 +93,8 @@ def main() -> int:
                 trainers = TRAINERS + ((BEFORE,) if args.before and validation == "every" else ())
                 for trainer in (trainers if repeat % 2 == 0 else trainers[::-1]):
                     out = subprocess.run([sys.executable, __file__, "--samples", str(args.samples), "--epochs",
-                                          str(args.epochs), "--one", trainer, str(threads), validation],
+                                          str(args.epochs), "--configs", str(args.configs),
+                                          "--one", trainer, str(threads), validation],
                                          capture_output=True, text=True, check=True).stdout
                     run = json.loads(out.strip().splitlines()[-1])
                     seconds.setdefault((trainer, threads, validation), []).append(run["seconds"])
