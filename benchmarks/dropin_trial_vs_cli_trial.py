@@ -72,13 +72,14 @@ SIDES = {"dropin": dropin_side, "cli": cli_side}
 
 def one_trial(job, config, x, y) -> dict:
     """A trial validated once, as a sweep's trial trains it (``train_folds``), without Ray."""
+    from tune_jobs.engine.fold_training import LAST_EPOCH
     from tune_jobs.engine.trainable import train_folds
 
-    reports = []
+    results = []
     started = time.perf_counter()
     train_folds(config, job, {"x_train": x, "y_train": y}, cv=CV, seed=0, threads=1, node="here",
-                report=reports.append, every_epoch=False)
-    folds = reports[-1]
+                report=results.append, reports=LAST_EPOCH)
+    folds = results[-1]
     return {"trial_s": time.perf_counter() - started, "fit_s": sum(folds["fold_fit_s"]),
             "score_s": sum(folds["fold_score_s"])}
 

@@ -1,10 +1,12 @@
 """One trial's k-fold training, side by side: the folds fused into one Keras model against the
 folds taking turns in one model (``tune_jobs.engine.fold_training``), at 1, 2 and 4 TensorFlow
-threads; each in lockstep (validated and reported after every epoch, what a scheduler needs) or
-not (a fold's epochs in one ``fit``, validated once, what a grid needs).
+threads; each validated and reported after every epoch (``every``: lockstep, what a budget and
+MLflow's curves need), after ASHA's rungs only (``rungs``: 1, 3, 9 and 15 of 15 epochs with its
+default settings; the epochs between in one ``fit`` per fold) or once (``last``: a fold's epochs in
+one ``fit``, what a grid needs).
 
     python benchmarks/fused_folds.py [--samples 60000] [--epochs 15] [--repeats 2] [--threads 1 2 4] [--before]
-                                     [--configs 1]
+                                     [--configs 1] [--validation every last] [--trainers turns fused]
 
 ``--configs N`` packs N configurations of one shape into the trial: N x 3 networks fused into one
 model, against the same N x 3 taking turns (issue 13's "packing several configurations of one
@@ -16,7 +18,7 @@ a fresh process (TensorFlow fixes its thread pools once per process), the varian
 so that a noisy neighbour hurts all alike. It times what a trial's training costs: building the
 fold models, Keras' tracing, every epoch and validation; not importing TensorFlow or reading data.
 Prints each run's seconds and per-fold validation accuracy, then per thread count the median
-ratio fused / taking turns, and per trainer once / lockstep.
+ratio fused / taking turns, and per trainer each validation / lockstep.
 """
 
 from __future__ import annotations
@@ -38,7 +40,14 @@ TRAINERS = ("turns", "fused")
 # "before": taking turns in lockstep with one step per call into TensorFlow. NOT the trainable of main
 # before that change as it ran in a sweep (BENCHMARKS.md section 14, correction): a probe of one setting.
 BEFORE = "before"
-VALIDATION = ("every", "last")  # lockstep, or validated once after the last epoch
+VALIDATION = ("every", "rungs", "last")  # lockstep, at ASHA's rungs, or once after the last epoch
+
+
+def reports(validation: str, epochs: int):
+    from tune_jobs.engine.fold_training import EVERY_EPOCH, LAST_EPOCH, Reports
+    from tune_jobs.searchers.schedulers import reads_at
+
+    return {"every": EVERY_EPOCH, "rungs": Reports(rungs=reads_at("asha", epochs, {})), "last": LAST_EPOCH}[validation]
 
 
 def one(trainer: str, threads: int, validation: str, samples: int, epochs: int, configs: int = 1) -> dict:
@@ -64,7 +73,7 @@ def one(trainer: str, threads: int, validation: str, samples: int, epochs: int, 
         fold_training.STEPS_PER_EXECUTION = 1
     fold_trainer = (FusedFolds if trainer == "fused" else TakingTurns)(JOB, models, splits)
     last: list[dict] = []
-    fold_trainer.train(epochs, config["batch_size"], validation == "every",
+    fold_trainer.train(reports(validation, epochs).epochs(epochs), config["batch_size"],
                        lambda epoch, scores: last.__setitem__(slice(None), scores))
     return {"seconds": time.perf_counter() - started, "val_accuracy": [round(s["val_accuracy"], 4) for s in last]}
 
@@ -78,6 +87,8 @@ def main() -> int:
     p.add_argument("--configs", type=int, default=1, help="configurations of one shape packed into the trial")
     p.add_argument("--before", action="store_true",
                    help="also taking turns in lockstep at one step per call (a probe; not the old trainable as a sweep ran it)")
+    p.add_argument("--validation", nargs="+", choices=VALIDATION, default=["every", "last"])
+    p.add_argument("--trainers", nargs="+", choices=TRAINERS, default=list(TRAINERS))
     p.add_argument("--one", nargs=3, metavar=("TRAINER", "THREADS", "VALIDATION"), help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.one:
@@ -89,8 +100,8 @@ def main() -> int:
     seconds: dict[tuple, list[float]] = {}
     for repeat in range(args.repeats):
         for threads in args.threads:
-            for validation in VALIDATION:
-                trainers = TRAINERS + ((BEFORE,) if args.before and validation == "every" else ())
+            for validation in (args.validation if repeat % 2 == 0 else args.validation[::-1]):
+                trainers = tuple(args.trainers) + ((BEFORE,) if args.before and validation == "every" else ())
                 for trainer in (trainers if repeat % 2 == 0 else trainers[::-1]):
                     out = subprocess.run([sys.executable, __file__, "--samples", str(args.samples), "--epochs",
                                           str(args.epochs), "--configs", str(args.configs),
@@ -103,17 +114,20 @@ def main() -> int:
     median = {key: statistics.median(values) for key, values in seconds.items()}
     print("\nmedian seconds and ratios")
     for threads in args.threads:
-        for validation in VALIDATION:
-            turns, fused = median[("turns", threads, validation)], median[("fused", threads, validation)]
-            print(f"threads {threads} validate {validation:5s}: turns {turns:6.2f} s  fused {fused:6.2f} s  "
-                  f"fused / turns {fused / turns:.2f}")
-        for trainer in TRAINERS:
-            ratio = median[(trainer, threads, "last")] / median[(trainer, threads, "every")]
-            print(f"threads {threads} {trainer:5s}: validated once / lockstep {ratio:.2f}")
+        for validation in args.validation:
+            times = "  ".join(f"{t} {median[(t, threads, validation)]:6.2f} s" for t in args.trainers)
+            if set(TRAINERS) <= set(args.trainers):
+                times += f"  fused / turns {median[('fused', threads, validation)] / median[('turns', threads, validation)]:.2f}"
+            print(f"threads {threads} validate {validation:5s}: {times}")
+        for trainer in args.trainers:
+            for validation in [v for v in args.validation if v != "every"]:
+                if "every" in args.validation:
+                    ratio = median[(trainer, threads, validation)] / median[(trainer, threads, "every")]
+                    print(f"threads {threads} {trainer:5s}: validated {validation} / every epoch {ratio:.2f}")
         if args.before:
             before = median[(BEFORE, threads, "every")]
-            for trainer in TRAINERS:
-                for validation in VALIDATION:
+            for trainer in args.trainers:
+                for validation in args.validation:
                     print(f"threads {threads} {trainer:5s} {validation:5s} / before (lockstep, one step per call): "
                           f"{median[(trainer, threads, validation)] / before:.2f}")
     return 0

@@ -76,27 +76,31 @@ def test_the_time_stopper_counts_what_a_resumed_run_used_and_not_the_time_it_sat
     assert budget.time_left(path) is None and not budget.ran_out_of_time(path)
 
 
-def test_trials_are_validated_every_epoch_only_where_something_reads_it():
+def test_trials_are_validated_only_after_the_epochs_something_reads():
     from pathlib import Path
 
-    from tune_jobs.engine.runner import num_samples, reads_every_epoch
+    from tune_jobs.engine.fold_training import EVERY_EPOCH, LAST_EPOCH, Reports
+    from tune_jobs.engine.runner import num_samples, trial_reports
     from tune_jobs.jobs import get_job
     from tune_jobs.space.spec import load_spec
 
     path = Path(__file__).resolve().parent.parent / "search_spaces" / "fashion_grid.yaml"
     spec = load_spec(str(path), get_job("fashion-mlp").hyperparameters).with_epochs(4)  # 144 configurations
 
-    def reads(**changes) -> bool:
+    def reads(**changes) -> Reports:
         settings = RunSettings(**{"space": str(path), "searcher": "random", "budget": 432, **changes})
-        return reads_every_epoch(settings, spec, num_samples(settings, spec) or spec.n_configs)
+        return trial_reports(settings, spec, num_samples(settings, spec) or spec.n_configs)
 
     # A quarter of the grid's compute pays for 36 whole trials of 4 epochs x 3 folds: none is cut.
     assert num_samples(RunSettings(space=str(path), searcher="random", budget=432), spec) == 36
-    assert not reads() and not reads(searcher="optuna") and not reads(searcher="grid", budget=None)
-    assert not reads(searcher="grid", budget=144 * 12)
-    assert reads(searcher="grid", budget=144 * 12 - 1)  # the grid's last trial would be cut
-    assert reads(budget=430)  # 36 trials pay for 432: the last is cut
-    assert reads(num_samples=40)  # more trials than the budget pays for
-    assert reads(scheduler="asha") and reads(time_budget_s=60.0) and reads(mlflow="http://127.0.0.1:5000")
+    assert reads() == reads(searcher="optuna") == reads(searcher="grid", budget=None) == LAST_EPOCH
+    assert reads(searcher="grid", budget=144 * 12) == LAST_EPOCH
+    assert reads(searcher="grid", budget=144 * 12 - 1) == EVERY_EPOCH  # the grid's last trial would be cut
+    assert reads(budget=430) == EVERY_EPOCH  # 36 trials pay for 432: the last is cut
+    assert reads(num_samples=40) == EVERY_EPOCH  # more trials than the budget pays for
+    assert reads(time_budget_s=60.0) == reads(mlflow="http://127.0.0.1:5000") == EVERY_EPOCH
+    # ASHA reads a score at its rungs (grace period 1, reduction factor 3: 1 and 3 of 4 epochs), budget or not
+    assert reads(scheduler="asha") == reads(scheduler="asha", budget=None) == Reports(rungs=(1, 3, 4))
+    assert reads(scheduler="asha", mlflow="http://127.0.0.1:5000") == EVERY_EPOCH  # MLflow's curves
     settings = RunSettings(space=str(path), searcher="random", budget=432)
-    assert reads_every_epoch(settings, spec, 36, resume=True)  # the interruption may have cut a trial
+    assert trial_reports(settings, spec, 36, resume=True) == EVERY_EPOCH  # the interruption may have cut a trial

@@ -22,12 +22,12 @@ grid:
 """
 
 
-def test_plan_runs_the_grid_once_and_every_sampler_once_per_seed():
+def test_plan_runs_the_grid_once_and_every_sampler_once_per_seed_seed_by_seed():
     spec = parse_spec(GRID, Path("two.yaml"))
     entries = compare.plan(spec, "grid,random,optuna+asha", seeds=3)
-    assert [(e.label, e.search_seed) for e in entries] == [
-        ("grid", 0), ("random", 0), ("random", 1), ("random", 2),
-        ("optuna+asha", 0), ("optuna+asha", 1), ("optuna+asha", 2)]
+    assert [(e.label, e.search_seed) for e in entries] == [  # searchers side by side, seed by seed
+        ("grid", 0), ("random", 0), ("optuna+asha", 0), ("random", 1), ("optuna+asha", 1),
+        ("random", 2), ("optuna+asha", 2)]
     assert entries[-1].searcher == "optuna" and entries[-1].scheduler == "asha"
     assert entries[-1].directory == "optuna+asha-seed2"
 

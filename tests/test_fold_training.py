@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tune_jobs.engine.fold_training import FusedFolds, TakingTurns, fold_trainer, why_not_fused
+from tune_jobs.engine.fold_training import EVERY_EPOCH, LAST_EPOCH, FusedFolds, Reports, TakingTurns, fold_trainer, \
+    why_not_fused
 from tune_jobs.engine.trainable import prepare_keras
 from tune_jobs.jobs.fashion_mlp import JOB
 
@@ -17,12 +18,13 @@ def splits_of(x, y, k=3, seed=0):
     return [(x[tr], y[tr], x[va], y[va]) for tr, va in JOB.splits(y, k, seed)]
 
 
-def train(trainer_class, splits, every_epoch=True, config=CONFIG):
+def train(trainer_class, splits, reports=EVERY_EPOCH, config=CONFIG):
     prepare_keras(threads=1, seed=0)
     models = [JOB.model(config) for _ in splits]
     trainer = trainer_class(JOB, models, splits)
     seen = []
-    trainer.train(config["epochs"], config["batch_size"], every_epoch, lambda epoch, scores: seen.append((epoch, scores)))
+    trainer.train(reports.epochs(config["epochs"]), config["batch_size"],
+                  lambda epoch, scores: seen.append((epoch, scores)))
     return trainer, seen
 
 
@@ -83,18 +85,31 @@ def test_padded_validation_rows_do_not_count():
         assert seen[-1][1][fold]["val_accuracy"] == pytest.approx(alone["accuracy"], abs=1e-6)
 
 
-def test_validated_and_reported_once_unless_every_epoch_is_asked_for(fashion_subset):
+def test_reports_name_every_epoch_the_rungs_reached_and_the_last():
+    assert EVERY_EPOCH.epochs(3) == [1, 2, 3] and LAST_EPOCH.epochs(3) == [3]
+    asha = Reports(rungs=(1, 3, 9, 15))
+    assert asha.epochs(15) == [1, 3, 9, 15]
+    assert asha.epochs(5) == [1, 3, 5]  # a trial of fewer epochs (epochs searched): its own last
+    assert asha.epochs(1) == [1]
+
+
+def test_validated_and_reported_only_after_the_epochs_asked_for(fashion_subset):
+    """Once after the last epoch (a grid), or after a scheduler's rungs and the last (ASHA; every
+    epoch, lockstep, is checked above)."""
     x, y = fashion_subset
     splits = splits_of(x[:600], y[:600])
+    steps = np.ceil(400 / 64)  # a fold's steps per epoch
     for trainer_class in (FusedFolds, TakingTurns):
-        _, seen = train(trainer_class, splits, every_epoch=False)
+        trainer, seen = train(trainer_class, splits, LAST_EPOCH)
         [(epoch, scores)] = seen
         assert epoch == 3 and all("val_accuracy" in s and "accuracy" in s and s["fit_s"] > 0 for s in scores)
-        _, lockstep = train(trainer_class, splits, every_epoch=True)
-        assert [epoch for epoch, _ in lockstep] == [1, 2, 3]
-        assert all("val_accuracy" in s for _, scores in lockstep for s in scores)
-    turns, _ = train(TakingTurns, splits, every_epoch=False)
-    assert int(turns.states[0][1][0]) == 3 * np.ceil(400 / 64)  # fold 0's optimizer: 3 epochs of steps
+        if trainer_class is TakingTurns:
+            assert int(trainer.states[0][1][0]) == 3 * steps  # fold 0's optimizer: 3 epochs of steps
+        trainer, rungs = train(trainer_class, splits, Reports(rungs=(1, 3)), {**CONFIG, "epochs": 4})
+        assert [epoch for epoch, _ in rungs] == [1, 3, 4]
+        assert all("val_accuracy" in s and s["fit_s"] > 0 for _, scores in rungs for s in scores)
+        if trainer_class is TakingTurns:
+            assert int(trainer.states[0][1][0]) == 4 * steps  # 1 + 2 + 1 epochs in three turns
 
 
 def test_a_nan_loss_fails_the_trial_at_its_epoch():
@@ -102,7 +117,7 @@ def test_a_nan_loss_fails_the_trial_at_its_epoch():
     splits = splits_of(rng.random((300, 28, 28), dtype=np.float32), np.arange(300) % 10)
     for trainer_class in (FusedFolds, TakingTurns):
         with pytest.raises(FloatingPointError, match="training loss became nan at epoch 1"):
-            train(trainer_class, splits, every_epoch=False, config={**CONFIG, "lr": 1e12, "batch_size": 8})
+            train(trainer_class, splits, LAST_EPOCH, config={**CONFIG, "lr": 1e12, "batch_size": 8})
 
 
 def test_models_that_would_compute_otherwise_take_turns():
@@ -132,15 +147,15 @@ def test_models_that_would_compute_otherwise_take_turns():
                                                                      keras.layers.Dense(10)])))
     rng = np.random.default_rng(3)
     splits = splits_of(rng.random((30, 28, 28)), np.arange(30) % 10)
-    assert isinstance(fold_trainer(job, CONFIG, splits, threads=2, every_epoch=True), TakingTurns)
+    assert isinstance(fold_trainer(job, CONFIG, splits, threads=2, reported=[1, 2, 3]), TakingTurns)
 
 
-def test_fused_only_in_lockstep_with_several_threads():
+def test_fused_only_reporting_more_than_once_with_several_threads():
     rng = np.random.default_rng(5)
     splits = splits_of(rng.random((30, 28, 28)), np.arange(30) % 10)
-    chosen = {(threads, every_epoch): type(fold_trainer(JOB, CONFIG, splits, threads, every_epoch))
-              for threads in (1, 2) for every_epoch in (False, True)}
-    assert chosen == {(1, False): TakingTurns, (1, True): TakingTurns, (2, False): TakingTurns, (2, True): FusedFolds}
+    chosen = {(threads, len(reported)): type(fold_trainer(JOB, CONFIG, splits, threads, reported))
+              for threads in (1, 2) for reported in ([3], [1, 2, 3])}
+    assert chosen == {(1, 1): TakingTurns, (1, 3): TakingTurns, (2, 1): TakingTurns, (2, 3): FusedFolds}
 
 
 def test_a_compile_keras_cannot_rebuild_is_kept_and_one_it_can_gets_more_steps_per_call():

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from tune_jobs.engine import kept_models
-from tune_jobs.engine.fold_training import TakingTurns
+from tune_jobs.engine.fold_training import EVERY_EPOCH, LAST_EPOCH, TakingTurns
 from tune_jobs.engine.trainable import prepare_keras
 from tune_jobs.jobs.fashion_mlp import JOB
 
@@ -30,23 +30,23 @@ def splits():
     return [(x[tr], y[tr], x[va], y[va]) for tr, va in JOB.splits(y, 3, 0)]
 
 
-def trial(config, splits, every_epoch=False):
+def trial(config, splits, reports=LAST_EPOCH):
     """One trial as a trial process runs it: a clean Keras, the folds' models, their training."""
     prepare_keras(threads=1, seed=0)
     trainer = TakingTurns(JOB, [JOB.model(config) for _ in splits], splits)
     seen = []
-    trainer.train(config["epochs"], config["batch_size"], every_epoch, lambda epoch, scores: seen.append(scores))
+    trainer.train(reports.epochs(config["epochs"]), config["batch_size"], lambda epoch, scores: seen.append(scores))
     return trainer, [[(s["loss"], s["val_accuracy"], s["val_loss"]) for s in scores] for scores in seen]
 
 
-@pytest.mark.parametrize("every_epoch", [False, True])
-def test_a_trial_in_a_kept_model_scores_as_in_its_own(splits, every_epoch):
+@pytest.mark.parametrize("reports", [LAST_EPOCH, EVERY_EPOCH])
+def test_a_trial_in_a_kept_model_scores_as_in_its_own(splits, reports):
     """Another learning rate and batch size first: the same shape, so its compiled model is kept;
     the trial after it trains in that model and gets exactly its own scores."""
-    _, alone = trial(CONFIG, splits, every_epoch)
+    _, alone = trial(CONFIG, splits, reports)
     kept_models.forget()
-    before, _ = trial({**CONFIG, "lr": 0.001, "batch_size": 32}, splits, every_epoch)
-    after, scores = trial(CONFIG, splits, every_epoch)
+    before, _ = trial({**CONFIG, "lr": 0.001, "batch_size": 32}, splits, reports)
+    after, scores = trial(CONFIG, splits, reports)
     assert after.model is before.model  # not compiled again
     assert float(after.model.optimizer.learning_rate.numpy()) == pytest.approx(CONFIG["lr"])
     assert scores == alone

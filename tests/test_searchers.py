@@ -19,6 +19,7 @@ from tune_jobs.records import rundir
 from tune_jobs.records.results import column_of, read_trials
 from tune_jobs.engine.runner import run_sweep
 from tune_jobs.searchers import SEARCHERS
+from tune_jobs.searchers import schedulers
 from tune_jobs.settings import RunSettings
 from tune_jobs.space.spec import SpecError, parse_spec
 from tune_jobs.testing import ANALYTIC, ANALYTIC_MIN, analytic_trainable, best_score, final_score, reported, tiny_data
@@ -133,6 +134,25 @@ def test_options_that_do_not_apply_are_rejected(options, message):
 def test_bad_scheduler_settings(section, message):
     with pytest.raises(SpecError, match=message):
         parse_spec("grid:\n  lr: [0.1]\n" + section, Path("s.yaml"))
+
+
+@pytest.mark.parametrize("max_epochs, grace_period, reduction_factor", [
+    (15, 1, 3), (15, 3, 3), (9, 1, 3), (27, 1, 3), (10, 1, 2), (3, 1, 2), (15, 1, 4), (16, 2, 2)])
+def test_asha_is_read_at_rays_own_rungs_and_the_last_epoch(max_epochs, grace_period, reduction_factor):
+    """Trials validate only where ASHA reads a score: Ray's own rungs (read from its bracket), and max_t."""
+    settings = {"grace_period": grace_period, "reduction_factor": reduction_factor}
+    scheduler = schedulers.make_scheduler("asha", max_epochs, settings)
+    rays = {milestone for bracket in scheduler._brackets for milestone, _ in bracket._rungs}
+    assert schedulers.reads_at("asha", max_epochs, settings) == tuple(sorted(rays | {max_epochs}))
+    assert schedulers.reads_at("none", max_epochs, settings) == ()
+
+
+def test_a_grace_period_longer_than_the_trials_is_their_length():
+    """``--epochs 2`` on a space whose ASHA waits 3 epochs: trials of 2 epochs, read after the last."""
+    settings = {"grace_period": 3}
+    assert schedulers.make_scheduler("asha", 2, settings) is not None  # Ray asserts grace_period <= max_t
+    assert schedulers.reads_at("asha", 2, settings) == (2,)
+    assert schedulers.min_epochs("asha", 2, settings) == 2
 
 
 DEEP = """name: deep

@@ -188,7 +188,7 @@ def wait_for_rows(out: Path, at_least: int, timeout: float) -> list[dict]:
 
 def test_optuna_with_asha_on_real_keras(real_data_dir, ray_tmpdir, write_space, tmp_path):
     space = write_space("name: tiny\ngrid:\n  activation: [relu, swish]\n  lr: [0.001, 0.01]\n  batch_size: [256]\n"
-                        "  epochs: [3]\nscheduler:\n  grace_period: 1\n  reduction_factor: 2\n")
+                        "  epochs: [4]\nscheduler:\n  grace_period: 1\n  reduction_factor: 3\n")  # rungs: 1, 3
     # One trial at a time with both CPUs: in lockstep with two threads, the folds train fused
     code, run_dir = sweep(["--space", str(space), "--workers", "1", "--max-train-samples", "1500",
                            "--searcher", "optuna", "--scheduler", "asha", "--num-samples", "6", "--no-refit"],
@@ -199,8 +199,13 @@ def test_optuna_with_asha_on_real_keras(real_data_dir, ray_tmpdir, write_space, 
     assert len({(r["activation"], r["lr"]) for r in rows}) == 4
     for row in rows:
         assert row["status"] in ("ok", "stopped") and 0 < float(row["cv_accuracy"]) < 1
-        assert (row["status"] == "stopped") == (int(row["epochs"]) < 3)
+        assert (row["status"] == "stopped") == (int(row["epochs"]) < 4)
         assert len(set(row["fold_fit_s"].split())) == 1  # fused: one step trains every fold, equal shares
+    # Validated and reported only where ASHA reads a score: its rungs, and the last epoch
+    reported = [[json.loads(line)["epoch"] for line in path.read_text().splitlines()]
+                for path in (run_dir / "tune").glob("*/result.json")]
+    assert len(reported) == 4 and all(epochs in ([1], [1, 3], [1, 3, 4]) for epochs in reported), reported
+    assert [1, 3, 4] in reported  # the best ran its every epoch
     summary = json.loads((run_dir / "summary.json").read_text())
     assert summary["searcher"] == "optuna" and summary["scheduler"] == "asha"
     assert summary["epochs_total"] == sum(int(r["epochs"]) for r in rows) * 3

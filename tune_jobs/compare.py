@@ -7,7 +7,8 @@
 
 The budget is the grid's compute (configurations x epochs x folds) unless ``--budget`` or
 ``--budget-fraction`` says otherwise; the grid runs once (it has no randomness), every other
-searcher once per seed, on the same data and folds (``--seed``), with its own search seed.
+searcher once per seed, on the same data and folds (``--seed``), with its own search seed; the
+runs go seed by seed, each searcher in turn, so that their wall times are measured side by side.
 Each run is an ordinary run directory under ``runs/``; an interrupted comparison resumes
 where it stopped, finished runs untouched.
 """
@@ -67,12 +68,14 @@ def parse_searchers(text: str) -> list[tuple[str, str, str]]:
 
 
 def plan(spec: Spec, names: str, seeds: int) -> list[Entry]:
-    entries = []
-    for label, searcher, scheduler in parse_searchers(names):
+    """Seed by seed, every searcher once per seed (the grid, which has no randomness, in the first
+    round only): searchers whose wall times are compared run side by side, not hours apart on a
+    machine whose pace moves."""
+    named = parse_searchers(names)
+    for _, searcher, _ in named:
         searchers.get_searcher(searcher).check(spec)
-        for seed in range(1 if searcher == "grid" else seeds):
-            entries.append(Entry(label, searcher, scheduler, seed, f"{label}-seed{seed}"))
-    return entries
+    return [Entry(label, searcher, scheduler, seed, f"{label}-seed{seed}")
+            for seed in range(seeds) for label, searcher, scheduler in named if seed == 0 or searcher != "grid"]
 
 
 def budget_of(spec: Spec, cv: int, budget: int | None, fraction: float | None) -> int:

@@ -2,10 +2,13 @@
 equal trial counts), and wall time (a sweep that must end by a deadline, as Ray Tune's
 ``time_budget_s`` or Optuna's ``timeout``).
 
-Every report of the trainable is one epoch of every fold, so compute is counted in results
-(``callbacks.BudgetStopper``); time on the sweep's own clock, the trials' ``elapsed_s``
-(``callbacks.TimeBudgetStopper``). When a budget is spent, Ray Tune ends the sweep; trials still
-running then are cut and recorded as ``stopped`` with the epochs they trained.
+Every report of the trainable says how many epochs of every fold it has trained, so compute is
+counted in results (``callbacks.BudgetStopper``); time on the sweep's own clock, the trials'
+``elapsed_s`` (``callbacks.TimeBudgetStopper``). When a budget is spent, Ray Tune ends the sweep;
+trials still running then are cut and recorded as ``stopped`` with the epochs they reported. A
+trial that reports every epoch loses nothing; under ASHA a trial reports at its rungs only
+(``runner.trial_reports``), so a sweep may end a few epochs past its compute budget (the epochs of
+the report that crossed it) and a cut trial loses the epochs it trained since its last rung.
 """
 
 from __future__ import annotations

@@ -1,14 +1,15 @@
 """How the k fold models of a trial are trained: fused into one Keras model, or one model in turns.
 
-A trainer calls ``on_epoch(epoch, scores per fold)`` after every epoch when ``every_epoch`` (a
-scheduler, a budget or MLflow's curves read them: the folds then train in lockstep), else only
-once, after the last epoch, validated then and only then.
+A trainer validates the folds and calls ``on_epoch(epoch, scores per fold)`` after the epochs its
+:class:`Reports` name, and only there: every epoch (a budget or MLflow's curves read them: the
+folds then train in lockstep), a scheduler's rungs (ASHA reads a score at 1, 3, 9 epochs: the
+epochs between train in one ``fit`` per fold), or once, after the last epoch.
 
 - :class:`TakingTurns`: one compiled model, each fold's weights and optimizer state swapped in for
   its turn: Keras traces a model's steps once per trial instead of once per fold (and once per
-  model shape in a trial process, where ``kept_models`` keeps it). In lockstep a turn is one
-  epoch; otherwise a turn is a fold's every epoch in one ``fit`` (Keras sets up a ``fit`` k
-  times per trial instead of k x epochs times).
+  model shape in a trial process, where ``kept_models`` keeps it). A turn is a fold's epochs up to
+  the next report in one ``fit``: one epoch in lockstep, all of them when the trial reports once
+  (Keras sets up a ``fit`` k times per trial instead of k x epochs times).
 - :class:`FusedFolds`: k copies of the job's network side by side in one Keras model, each with
   its own weights (as its own model would start) and optimizer state, each step feeding every
   copy a batch of its own fold; one ``fit`` for every epoch, all folds validated in one pass.
@@ -29,7 +30,8 @@ from __future__ import annotations
 import logging
 import math
 import time
-from typing import Any, Callable, Mapping, Protocol
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping, Protocol, Sequence
 
 import numpy as np
 
@@ -51,19 +53,37 @@ FoldScores = dict[str, float]  # Keras' names: loss, <metric>, val_<metric>, val
 OnEpoch = Callable[[int, list[FoldScores]], None]
 
 
+@dataclass(frozen=True)
+class Reports:
+    """After which epochs a trial validates its folds and reports: after every epoch (``every``),
+    else after each of a scheduler's ``rungs`` it reaches, and after its last."""
+
+    every: bool = False
+    rungs: tuple[int, ...] = ()
+
+    def epochs(self, last: int) -> list[int]:
+        if self.every:
+            return list(range(1, last + 1))
+        return sorted({rung for rung in self.rungs if rung < last} | {last})
+
+
+EVERY_EPOCH = Reports(every=True)
+LAST_EPOCH = Reports()
+
+
 class FoldTrainer(Protocol):
-    def train(self, epochs: int, batch_size: int, every_epoch: bool, on_epoch: OnEpoch) -> None:
-        """Train every fold ``epochs`` epochs; ``on_epoch(epoch, scores per fold)`` after each
-        (``every_epoch``) or after the last; a fold's ``fit_s``/``score_s`` are its seconds
-        since the previous call."""
+    def train(self, epochs: Sequence[int], batch_size: int, on_epoch: OnEpoch) -> None:
+        """Train every fold up to the last of ``epochs``, validated after each of them (and only
+        there), then ``on_epoch(epoch, scores per fold)``; a fold's ``fit_s``/``score_s`` are its
+        seconds since the previous call."""
 
 
 def fold_trainer(job: Job, config: Mapping[str, Any], splits: list[Split], threads: int,
-                 every_epoch: bool) -> FoldTrainer:
-    """Fused folds where they measured faster (in lockstep, with several threads) and the model
-    allows it; else turns."""
+                 reported: Sequence[int]) -> FoldTrainer:
+    """Fused folds where they measured faster (reporting more than once, with several threads)
+    and the model allows it; else turns."""
     models = [job.model(config) for _ in splits]  # fold order: each fold's seeded initial weights
-    if every_epoch and threads >= FUSED_FROM_THREADS and not why_not_fused(models[0], job):
+    if len(reported) > 1 and threads >= FUSED_FROM_THREADS and not why_not_fused(models[0], job):
         return FusedFolds(job, models, splits)
     return TakingTurns(job, models, splits)
 
@@ -140,10 +160,10 @@ class FusedFolds:
         self.val_weight = _weights([len(s[2]) for s in splits])
         self.val_rows = splits  # the scorer's: each fold's own validation rows, unpadded
 
-    def train(self, epochs: int, batch_size: int, every_epoch: bool, on_epoch: OnEpoch) -> None:
+    def train(self, epochs: Sequence[int], batch_size: int, on_epoch: OnEpoch) -> None:
         import keras
 
-        trainer = self
+        trainer, reported = self, set(epochs)
 
         class EachEpoch(keras.callbacks.Callback):
             def on_train_begin(self, logs=None):
@@ -153,7 +173,7 @@ class FusedFolds:
                 scores = [{name: logs[f"fold{i}_{name}"] for name in _fold_names(logs, i)} for i in range(trainer.k)]
                 for fold in scores:
                     _check_finite(fold, epoch + 1)
-                if every_epoch or epoch + 1 == epochs:
+                if epoch + 1 in reported:
                     fit_s = (time.monotonic() - self.began) / trainer.k  # a step trains all: an equal share each
                     trainer._validate(scores)
                     for fold in scores:
@@ -161,7 +181,7 @@ class FusedFolds:
                     on_epoch(epoch + 1, scores)
                     self.began = time.monotonic()
 
-        self.model.fit(self.x, self.y, batch_size=batch_size, epochs=epochs, verbose=0, callbacks=[EachEpoch()],
+        self.model.fit(self.x, self.y, batch_size=batch_size, epochs=max(epochs), verbose=0, callbacks=[EachEpoch()],
                        **self.job.fit_options)
 
     def _validate(self, scores: list[FoldScores]) -> None:
@@ -215,10 +235,9 @@ class TakingTurns:
         self.job, self.model, self.splits = job, kept_models.reuse(first), splits
         self.states: list[State] = [(m.get_weights(), fresh) for m in models]
 
-    def train(self, epochs: int, batch_size: int, every_epoch: bool, on_epoch: OnEpoch) -> None:
-        # A turn is one epoch of each fold (lockstep), or all of a fold's epochs in one fit.
-        turns = [(epoch - 1, epoch) for epoch in range(1, epochs + 1)] if every_epoch else [(0, epochs)]
-        for initial_epoch, last_epoch in turns:
+    def train(self, epochs: Sequence[int], batch_size: int, on_epoch: OnEpoch) -> None:
+        # A turn is each fold's epochs from one report to the next in one fit.
+        for initial_epoch, last_epoch in zip([0, *epochs], epochs):
             on_epoch(last_epoch, [self._turn(fold, batch_size, initial_epoch, last_epoch)
                                   for fold in range(len(self.splits))])
 

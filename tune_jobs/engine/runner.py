@@ -23,10 +23,11 @@ from tune_jobs.records.results import best_row, config_of, read_trials, summariz
 from tune_jobs.records.optuna_study import write_study
 from tune_jobs.records.summary import read_summary
 from tune_jobs.searchers import SearchRequest, get_searcher
-from tune_jobs.searchers.schedulers import make_scheduler, min_epochs, stops_early
+from tune_jobs.searchers.schedulers import make_scheduler, min_epochs, reads_at
 from tune_jobs.settings import RunSettings
 from tune_jobs.space.spec import Spec
 from tune_jobs.engine import budget as budgets, progress, refitter, tracking, warm_workers
+from tune_jobs.engine.fold_training import EVERY_EPOCH, LAST_EPOCH, Reports
 from tune_jobs.engine.budget import trials_within, used_by
 
 EXIT_OK, EXIT_TRIALS_FAILED, EXIT_INTERRUPTED = 0, 1, 130
@@ -154,7 +155,7 @@ def make_tuner(settings: RunSettings, spec: Spec, job: Job, plan, data_ref, cpus
         if job.trainable:
             given["train"] = job.trainable
         else:
-            given["every_epoch"] = reads_every_epoch(settings, spec, plan.total, resume)
+            given["reports"] = trial_reports(settings, spec, plan.total, resume)
     trainable = tune.with_resources(tune.with_parameters(trainable, **given),
                                     trial_resources(cpus, settings.gpus_per_trial))
     storage_path, name = experiment_location(settings, run_dir)
@@ -223,20 +224,31 @@ def snapshots_every(seconds: float) -> Iterator[None]:
         os.environ.pop(SNAPSHOT_ENV, None)
 
 
-def reads_every_epoch(settings: RunSettings, spec: Spec, planned_trials: int, resume: bool = False) -> bool:
-    """Whether something reads a trial's score after every epoch: a scheduler that stops trials
-    early, a budget that can cut a trial (the trials it cuts keep the epochs they trained, and
-    their score), a time budget, MLflow's curves. Otherwise a trial is validated, and reports, only
-    after its last epoch: reading every epoch cost a third of a short trial's time (BENCHMARKS.md, 5b).
+def trial_reports(settings: RunSettings, spec: Spec, planned_trials: int, resume: bool = False) -> Reports:
+    """After which epochs a trial validates its folds and reports: where something reads its score.
+    Validating and reporting every epoch cost a third of a short trial's time (BENCHMARKS.md, 5b),
+    a 15-epoch trial's lockstep 1.3x its time validated once (section 14).
 
-    A compute budget that pays for every planned trial in full never cuts one (a sampling
-    searcher's trials are as many as the budget pays for); a resumed run may have spent part of it
-    on trials its interruption cut, so it keeps reading every epoch."""
-    if stops_early(settings.scheduler) or settings.time_budget_s is not None or settings.mlflow:
-        return True
+    - MLflow's curves: every epoch.
+    - A scheduler that stops trials early: its rungs (ASHA's 1, 3, 9 of 15 epochs). A budget or a
+      time budget that ends the sweep between two rungs cuts a running trial back to the last one
+      it reported: it keeps that rung's epochs and score, and the epochs trained since are lost.
+    - A time budget, or a compute budget that can cut a trial (the trials it cuts keep the epochs
+      they trained, and their score): every epoch. A compute budget that pays for every planned
+      trial in full never cuts one (a sampling searcher's trials are as many as the budget pays
+      for); a resumed run may have spent part of it on trials its interruption cut.
+    - Otherwise only after the last epoch."""
+    if settings.mlflow:
+        return EVERY_EPOCH
+    rungs = reads_at(settings.scheduler, spec.max_epochs, spec.scheduler)
+    if rungs:
+        return Reports(rungs=rungs)
+    if settings.time_budget_s is not None:
+        return EVERY_EPOCH
     if settings.budget is None:
-        return False
-    return resume or planned_trials * spec.max_epochs * settings.cv > settings.budget
+        return LAST_EPOCH
+    cut = resume or planned_trials * spec.max_epochs * settings.cv > settings.budget
+    return EVERY_EPOCH if cut else LAST_EPOCH
 
 
 def accept_old_module_names() -> None:

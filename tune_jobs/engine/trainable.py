@@ -1,9 +1,9 @@
 """The one trainable every searcher and job shares: k-fold CV of one configuration.
 
-Where something reads a trial's scores after every epoch (a scheduler that stops trials early,
-a budget, MLflow's curves), the k fold models train in lockstep and the mean validation score
-over the folds (the job's metric) is reported after each epoch. Otherwise each fold trains all
-its epochs in one ``fit``, is validated once, and the trial reports once (``fold_training``).
+The k fold models are validated, and the mean validation score over the folds (the job's metric)
+reported, only after the epochs where something reads it (``fold_training.Reports``): every epoch
+for a budget or MLflow's curves (the folds train in lockstep), ASHA's rungs, or once, after the
+last epoch; between two reports each fold trains its epochs in one ``fit``.
 It gets a plain config dict, the job and the data's object-store reference; nothing of YAML or CLI.
 """
 
@@ -18,7 +18,7 @@ from typing import Any, Callable, Mapping
 import numpy as np
 
 from tune_jobs.engine import retries, warm_workers
-from tune_jobs.engine.fold_training import fold_trainer, more_steps_per_call
+from tune_jobs.engine.fold_training import EVERY_EPOCH, Reports, fold_trainer, more_steps_per_call
 from tune_jobs.jobs.base import Job
 
 # How a trial trains: train(config, job, data, *, cv, seed, threads, node, report, ...), reporting
@@ -61,21 +61,22 @@ class InObjectStore:
 
 
 def train_folds(config: Mapping[str, Any], job: Job, data: Mapping[str, np.ndarray], *, cv: int, seed: int,
-                threads: int, node: str, report: Callable[[dict], None], every_epoch: bool = True) -> None:
+                threads: int, node: str, report: Callable[[dict], None], reports: Reports = EVERY_EPOCH) -> None:
     """A Keras job's trial: its k fold models trained as ``fold_training`` says, wherever the trial
-    runs; ``report`` gets each epoch's result (``every_epoch``) or the last one."""
+    runs; ``report`` gets the result of each epoch ``reports`` names."""
     started = time.monotonic()
     prepare_keras(threads=threads, seed=seed)
     x, y = data["x_train"], data["y_train"]
     splits = [(x[tr], y[tr], x[va], y[va]) for tr, va in job.splits(y, cv, seed)]
-    trainer = fold_trainer(job, config, splits, threads, every_epoch)
+    reported = reports.epochs(config["epochs"])
+    trainer = fold_trainer(job, config, splits, threads, reported)
     spent = np.zeros((len(splits), 2))  # per fold: seconds fitting, seconds scoring, over all epochs
 
     def on_epoch(epoch: int, scores: list[dict[str, float]]) -> None:
         spent[:] += [(s["fit_s"], s["score_s"]) for s in scores]
         report(epoch_result(scores, spent, job.objective, epoch, node, time.monotonic() - started))
 
-    trainer.train(config["epochs"], config["batch_size"], every_epoch, on_epoch)
+    trainer.train(reported, config["batch_size"], on_epoch)
 
 
 def epoch_result(scores: list[dict[str, float]], spent: np.ndarray, objective, epoch: int, node: str,

@@ -5,6 +5,7 @@ Settings come from the space file's ``scheduler:`` section, with these defaults.
 
 from __future__ import annotations
 
+import math
 from typing import Any, Callable, Mapping
 
 from tune_jobs.space.spec import SpecError
@@ -20,7 +21,7 @@ def _asha(max_epochs: int, settings: Mapping[str, Any]):
     from ray.tune.schedulers import ASHAScheduler
 
     options = {**ASHA_DEFAULTS, **settings}
-    return ASHAScheduler(time_attr="epoch", max_t=max_epochs, grace_period=options["grace_period"],
+    return ASHAScheduler(time_attr="epoch", max_t=max_epochs, grace_period=min(max_epochs, options["grace_period"]),
                          reduction_factor=options["reduction_factor"])
 
 
@@ -32,9 +33,28 @@ MIN_EPOCHS: dict[str, Callable[[int, Mapping[str, Any]], int]] = {
 }
 
 
-def stops_early(name: str) -> bool:
-    """Whether the scheduler reads a trial's score after every epoch (to stop it early)."""
-    return SCHEDULERS[name] is not _none
+def _asha_rungs(max_epochs: int, settings: Mapping[str, Any]) -> tuple[int, ...]:
+    """ASHA's rungs as Ray's one bracket places them (``grace_period x reduction_factor^k`` up to
+    ``max_t``), and ``max_t``, where it stops every trial. A grace period longer than the trials
+    (``--epochs`` cut them short) is their length, as in :data:`MIN_EPOCHS`."""
+    options = {**ASHA_DEFAULTS, **settings}
+    least, factor = min(max_epochs, options["grace_period"]), options["reduction_factor"]
+    rungs = int(math.log(max_epochs / least) / math.log(factor) + 1)
+    return tuple(sorted({least * factor ** k for k in range(rungs)} | {max_epochs}))
+
+
+# The epochs after which each scheduler reads a trial's score: a trial validates its folds and
+# reports there, and trains the epochs between in one ``fit`` per fold.
+READS_AT: dict[str, Callable[[int, Mapping[str, Any]], tuple[int, ...]]] = {
+    "none": lambda max_epochs, settings: (),
+    "asha": _asha_rungs,
+}
+
+
+def reads_at(name: str, max_epochs: int, settings: Mapping[str, Any]) -> tuple[int, ...]:
+    """The epochs after which the scheduler reads a trial's score (none: it reads no score)."""
+    check_name(name)
+    return READS_AT[name](max_epochs, settings)
 
 
 def check_name(name: str) -> None:
