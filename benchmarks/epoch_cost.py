@@ -25,24 +25,24 @@ def main() -> int:
     p.add_argument("runs", nargs="+")
     p.add_argument("--epochs", type=int, default=15, help="trials of this many epochs, apart (default: 15)")
     args = p.parse_args()
+    from tune_jobs.records.results import per_fold
     from tune_jobs.records.runs import load_runs
 
     groups: dict[str, list[dict]] = defaultdict(list)
     for run in load_runs(args.runs):
         for row in run.rows:
             if row["status"] in ("ok", "stopped") and row["epochs"]:
-                fit = sum(float(v) for v in str(row["fold_fit_s"]).split())
-                groups[run.label].append({"epochs": int(row["epochs"]), "cv": run.settings.cv,
-                                          "time": float(row["time_s"]), "fit": fit})
+                groups[run.label].append({"epochs": int(row["epochs"]), "cv": run.settings.cv, "time": float(row["time_s"]),
+                                          "fit": sum(per_fold(row, "fold_fit_s") or [0.0])})
     print(f"{'searcher':14s} {'trials':>6s} {'epochs x folds':>14s} {'s / epoch x fold':>16s} "
-          f"{'fit s / epoch x fold':>20s} {'s outside fits / trial':>22s} {f'fit s / epoch x fold, {args.epochs}-epoch trials':>36s}")
+          f"{'fit s / epoch x fold':>20s} {'s outside fits / trial':>22s} {f'fit s / epoch x fold, {args.epochs}-epoch trials (n)':>40s}")
     for label, rows in groups.items():
         compute = sum(r["epochs"] * r["cv"] for r in rows)
         long = [r for r in rows if r["epochs"] == args.epochs]
         long_fit = sum(r["fit"] for r in long) / max(1, sum(r["epochs"] * r["cv"] for r in long))
         print(f"{label:14s} {len(rows):6d} {compute:14d} {sum(r['time'] for r in rows) / compute:16.3f} "
               f"{sum(r['fit'] for r in rows) / compute:20.3f} {sum(r['time'] - r['fit'] for r in rows) / len(rows):22.2f} "
-              f"{long_fit:30.3f} ({len(long)})")
+              f"{f'{long_fit:.3f} ({len(long)})':>40s}")
     return 0
 
 

@@ -17,32 +17,30 @@ def _none(max_epochs: int, settings: Mapping[str, Any]):
     return None  # Ray's FIFOScheduler: every trial runs all its epochs
 
 
+def _asha_options(max_epochs: int, settings: Mapping[str, Any]) -> tuple[int, int]:
+    """(grace period, reduction factor), the defaults filled in. A grace period longer than the
+    trials (``--epochs`` cut them short) is their length: Ray asserts ``grace_period <= max_t``."""
+    options = {**ASHA_DEFAULTS, **settings}
+    return min(max_epochs, options["grace_period"]), options["reduction_factor"]
+
+
 def _asha(max_epochs: int, settings: Mapping[str, Any]):
     from ray.tune.schedulers import ASHAScheduler
 
-    options = {**ASHA_DEFAULTS, **settings}
-    return ASHAScheduler(time_attr="epoch", max_t=max_epochs, grace_period=min(max_epochs, options["grace_period"]),
-                         reduction_factor=options["reduction_factor"])
-
-
-SCHEDULERS: dict[str, Callable[[int, Mapping[str, Any]], Any]] = {"none": _none, "asha": _asha}
-# The fewest epochs a trial may train under each scheduler: how many trials a budget can pay for.
-MIN_EPOCHS: dict[str, Callable[[int, Mapping[str, Any]], int]] = {
-    "none": lambda max_epochs, settings: max_epochs,
-    "asha": lambda max_epochs, settings: min(max_epochs, {**ASHA_DEFAULTS, **settings}["grace_period"]),
-}
+    grace_period, reduction_factor = _asha_options(max_epochs, settings)
+    return ASHAScheduler(time_attr="epoch", max_t=max_epochs, grace_period=grace_period,
+                         reduction_factor=reduction_factor)
 
 
 def _asha_rungs(max_epochs: int, settings: Mapping[str, Any]) -> tuple[int, ...]:
     """ASHA's rungs as Ray's one bracket places them (``grace_period x reduction_factor^k`` up to
-    ``max_t``), and ``max_t``, where it stops every trial. A grace period longer than the trials
-    (``--epochs`` cut them short) is their length, as in :data:`MIN_EPOCHS`."""
-    options = {**ASHA_DEFAULTS, **settings}
-    least, factor = min(max_epochs, options["grace_period"]), options["reduction_factor"]
+    ``max_t``), and ``max_t``, where it stops every trial."""
+    least, factor = _asha_options(max_epochs, settings)
     rungs = int(math.log(max_epochs / least) / math.log(factor) + 1)
     return tuple(sorted({least * factor ** k for k in range(rungs)} | {max_epochs}))
 
 
+SCHEDULERS: dict[str, Callable[[int, Mapping[str, Any]], Any]] = {"none": _none, "asha": _asha}
 # The epochs after which each scheduler reads a trial's score: a trial validates its folds and
 # reports there, and trains the epochs between in one ``fit`` per fold.
 READS_AT: dict[str, Callable[[int, Mapping[str, Any]], tuple[int, ...]]] = {
@@ -68,5 +66,6 @@ def make_scheduler(name: str, max_epochs: int, settings: Mapping[str, Any]):
 
 
 def min_epochs(name: str, max_epochs: int, settings: Mapping[str, Any]) -> int:
-    check_name(name)
-    return MIN_EPOCHS[name](max_epochs, settings)
+    """The fewest epochs a trial may train (its first stop: a budget pays for this many trials at
+    most): the first epoch the scheduler reads, else all of them."""
+    return (reads_at(name, max_epochs, settings) or (max_epochs,))[0]
