@@ -175,3 +175,57 @@ def test_a_compile_keras_cannot_rebuild_is_kept_and_one_it_can_gets_more_steps_p
 
     known = fold_training.more_steps_per_call(JOB.model(CONFIG))
     assert known.get_compile_config()["steps_per_execution"] == fold_training.STEPS_PER_EXECUTION > 1
+
+
+@pytest.mark.integration
+def test_the_own_epoch_loop_scores_as_keras_fit_within_fold_noise(fashion_subset):
+    """The folds trained by the own epoch loop and by Keras' ``fit`` (which a fit option forces):
+    the same logs, per-fold scores within fold noise (other batches: another shuffle)."""
+    from dataclasses import replace
+
+    from tune_jobs.engine import fold_training
+
+    splits = splits_of(*fashion_subset)
+    by_fit = replace(JOB, fit_options={"callbacks": []})
+    assert fold_training.OwnEpochs.where_possible(JOB.model(CONFIG), by_fit, *splits[0][:2]) is None
+    prepare_keras(threads=1, seed=0)
+    fitted = TakingTurns(by_fit, [by_fit.model(CONFIG) for _ in splits], splits)
+    seen_fit = []
+    fitted.train([3], CONFIG["batch_size"], lambda epoch, scores: seen_fit.append(scores))
+    _, seen_own = train(TakingTurns, splits, LAST_EPOCH)
+    own, fit = seen_own[-1][1], seen_fit[-1]
+    assert [sorted(s) for s in own] == [sorted(s) for s in fit]  # loss, accuracy, val_*, fit_s, score_s
+    own_scores, fit_scores = (np.array([s["val_accuracy"] for s in scores]) for scores in (own, fit))
+    assert own_scores.min() > 0.3 and fit_scores.min() > 0.3  # both learned (0.1 by chance; 3 epochs of 1,000 rows)
+    spread = max(fit_scores.std(), 0.01)
+    assert abs(own_scores.mean() - fit_scores.mean()) < 4 * spread, (own_scores, fit_scores)
+    assert all(abs(o["accuracy"] - f["accuracy"]) < 0.1 for o, f in zip(own, fit))  # epoch means, not a batch's
+
+
+def test_the_own_epoch_loop_steps_over_every_row_and_traces_once_per_model():
+    """61 rows in batches of 16: 4 steps an epoch, the last of 13 rows; the loss and accuracy are the
+    epoch's (Keras' metrics, reset per epoch); a second fold, a second trial in the same kept model:
+    not traced again. ``shuffle: False`` keeps the rows' order."""
+    from dataclasses import replace
+
+    from tune_jobs.engine import fold_training
+
+    rng = np.random.default_rng(6)
+    x, y = rng.random((61, 28, 28), dtype=np.float32), np.arange(61) % 10
+    prepare_keras(threads=1, seed=0)
+    model = fold_training.more_steps_per_call(JOB.model(CONFIG))
+    loop = fold_training.OwnEpochs.where_possible(model, JOB, x, y)
+    first = loop.epoch(16)
+    traced = loop.steps.experimental_get_tracing_count()  # 2 where the first call built Keras' metrics
+    second = loop.epoch(16)
+    assert int(model.optimizer.iterations) == 8
+    assert set(first) == {"loss", "accuracy"} and 0 <= second["accuracy"] <= 1 and np.isfinite(second["loss"])
+    again = fold_training.OwnEpochs.where_possible(model, JOB, x[:40], y[:40])  # another fold, another length
+    again.epoch(16)
+    assert int(model.optimizer.iterations) == 8 + 3
+    assert again.steps is loop.steps and loop.steps.experimental_get_tracing_count() == traced
+
+    in_order = fold_training.OwnEpochs.where_possible(model, replace(JOB, fit_options={"shuffle": False}), x, y)
+    assert np.array_equal(in_order.order(), np.arange(61))
+    shuffled = loop.order()
+    assert np.array_equal(np.sort(shuffled), np.arange(61)) and not np.array_equal(shuffled, np.arange(61))
