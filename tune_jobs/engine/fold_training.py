@@ -8,10 +8,8 @@ epochs between train in one ``fit`` per fold), or once, after the last epoch.
 - :class:`TakingTurns`: one compiled model, each fold's weights and optimizer state swapped in for
   its turn: Keras traces a model's steps once per trial instead of once per fold (and once per
   model shape in a trial process, where ``kept_models`` keeps it). A turn is a fold's epochs up to
-  the next report: one epoch in lockstep, all of them when the trial reports once. Each epoch is one
-  call into TensorFlow (:class:`OwnEpochs`: the model's ``train_step`` without ``fit``'s input
-  pipeline, 0.72 of a sweep's time), or, where a job's fit options need Keras' ``fit``, the turn's
-  epochs in one ``fit``.
+  the next report in one ``fit``: one epoch in lockstep, all of them when the trial reports once
+  (Keras sets up a ``fit`` k times per trial instead of k x epochs times).
 - :class:`FusedFolds`: k copies of the job's network side by side in one Keras model, each with
   its own weights (as its own model would start) and optimizer state, each step feeding every
   copy a batch of its own fold; one ``fit`` for every epoch, all folds validated in one pass.
@@ -19,9 +17,9 @@ epochs between train in one ``fit`` per fold), or once, after the last epoch.
   lockstep with more than one thread per trial (``benchmarks/fused_folds.py``; :func:`fold_trainer`
   chooses).
 
-Where Keras' ``fit`` or ``evaluate`` runs, the model runs ``STEPS_PER_EXECUTION`` steps per call
-into TensorFlow (where its compile arguments can be copied): a small model's step is short, and
-Keras' per-call work between steps was a sixth of an epoch's time on this machine's CPUs.
+Either way the model runs ``STEPS_PER_EXECUTION`` steps per call into TensorFlow (where its
+compile arguments can be copied): a small model's step is short, and Keras' per-call work
+between steps was a sixth of an epoch's time on this machine's CPUs.
 Models that a fused copy would compute otherwise take turns (:func:`why_not_fused` says why):
 their own ``train_step``, several inputs or outputs, an optimizer that couples variables
 (``global_clipnorm``, EMA), ``fit`` options Keras refuses for a multi-output model.
@@ -265,103 +263,20 @@ def train_epochs(model, split: Split, batch_size: int, initial_epoch: int, epoch
     """Epochs ``initial_epoch + 1 .. epochs`` of one fold model, validated after the last (by Keras
     or by the job's scorer), with the seconds of each. A NaN loss fails the trial."""
     x_train, y_train, x_val, y_val = split
-    started = time.monotonic()
-    loop = OwnEpochs.where_possible(model, job, x_train, y_train)
-    if loop is None:
-        scores = _fit(model, split, batch_size, initial_epoch, epochs, job)
-    else:
-        for epoch in range(initial_epoch + 1, epochs + 1):
-            scores = loop.epoch(batch_size)
-            _check_finite(scores, epoch)
-        if not job.scorer:
-            logs = model.evaluate(x_val, y_val, batch_size=VALIDATION_BATCH, verbose=0, return_dict=True)
-            scores.update({f"val_{name}": float(value) for name, value in logs.items()})
-    scores["fit_s"], scores["score_s"] = time.monotonic() - started, 0.0
-    if job.scorer:
-        started = time.monotonic()
-        scores[f"val_{job.objective.metric}"] = float(job.scorer(model, x_val, y_val))
-        scores["score_s"] = time.monotonic() - started
-    return scores
-
-
-def _fit(model, split: Split, batch_size: int, initial_epoch: int, epochs: int, job: Job) -> FoldScores:
-    """The same epochs by Keras' own ``fit`` (with the job's fit options), validated by Keras unless
-    the job has its own scorer."""
-    x_train, y_train, x_val, y_val = split
     validation = {} if job.scorer else {"validation_data": (x_val, y_val), "validation_batch_size": VALIDATION_BATCH,
                                         "validation_freq": epochs}
     import keras
 
     options = {**job.fit_options, "callbacks": [*job.fit_options.get("callbacks", []), keras.callbacks.TerminateOnNaN()]}
+    started = time.monotonic()
     history = model.fit(x_train, y_train, batch_size=batch_size, epochs=epochs, initial_epoch=initial_epoch,
                         verbose=0, **validation, **options)
+    scores = {name: values[-1] for name, values in history.history.items()}
+    scores["fit_s"], scores["score_s"] = time.monotonic() - started, 0.0
     for epoch, loss in enumerate(history.history["loss"], start=initial_epoch + 1):
         _check_finite({"loss": loss}, epoch)
-    return {name: values[-1] for name, values in history.history.items()}
-
-
-# ``fit`` options the own epoch loop does as ``fit`` would.
-OWN_LOOP_FIT_OPTIONS = frozenset({"shuffle"})
-
-
-class OwnEpochs:
-    """A fold's epochs as one call into TensorFlow each: the model's own ``train_step`` on batches of
-    a shuffled order, gathered inside the same ``tf.function``, not Keras' ``fit``.
-
-    ``fit`` feeds the steps through a ``tf.data`` pipeline and a loop of optional values; for the
-    seed's small network that machinery took 0.57-0.78 of an epoch's own-loop time again on this
-    machine's CPU (``benchmarks/fit_compute.py``; BENCHMARKS.md, section 14c). The steps are the
-    model's (its loss, metrics, optimizer, a custom ``train_step`` too); an epoch's logs are its
-    metrics' results as ``fit`` reports them; the order is numpy's permutation from the trial's
-    seed, as reproducible as ``fit``'s, though not the same batches. The traced function is kept
-    on the model, so a model that ``kept_models`` keeps does not trace it again."""
-
-    def __init__(self, model, x: np.ndarray, y: np.ndarray, shuffle: bool):
-        import tensorflow as tf
-
-        self.model, self.rows, self.shuffle = model, len(x), shuffle
-        self.x, self.y = tf.convert_to_tensor(x), tf.convert_to_tensor(y)
-        self.steps = _epoch_function(model, self.x, self.y)
-
-    @classmethod
-    def where_possible(cls, model, job: Job, x, y) -> OwnEpochs | None:
-        """The loop for this fold, or None where only ``fit`` does what the job asks: other fit
-        options (callbacks, class weights ...), inputs that are not one array, a model run eagerly,
-        another backend than TensorFlow."""
-        import keras
-
-        if set(job.fit_options) - OWN_LOOP_FIT_OPTIONS or keras.backend.backend() != "tensorflow":
-            return None
-        if not (isinstance(x, np.ndarray) and isinstance(y, np.ndarray)) or model.run_eagerly:
-            return None
-        return cls(model, x, y, shuffle=bool(job.fit_options.get("shuffle", True)))
-
-    def order(self) -> np.ndarray:
-        """The rows' order for one epoch."""
-        return (np.random.permutation(self.rows) if self.shuffle else np.arange(self.rows)).astype(np.int64)
-
-    def epoch(self, batch_size: int) -> FoldScores:
-        self.model.reset_metrics()
-        self.steps(self.x, self.y, self.order(), np.int64(batch_size))
-        return {name: float(value) for name, value in self.model.get_metrics_result().items()}
-
-
-def _epoch_function(model, x, y):
-    """The model's traced epoch for inputs of this shape and type (traced once per model)."""
-    import tensorflow as tf
-
-    key = f"{x.shape[1:]} {x.dtype.name} {y.shape[1:]} {y.dtype.name}"
-    if getattr(model, "_tune_jobs_epoch_key", None) == key:
-        return model._tune_jobs_epoch
-
-    @tf.function(input_signature=[tf.TensorSpec([None, *x.shape[1:]], x.dtype),
-                                  tf.TensorSpec([None, *y.shape[1:]], y.dtype),
-                                  tf.TensorSpec([None], tf.int64), tf.TensorSpec([], tf.int64)])
-    def epoch(x, y, order, batch_size):
-        rows = tf.shape(order, out_type=tf.int64)[0]
-        for start in tf.range(0, rows, batch_size):
-            batch = order[start:start + batch_size]
-            model.train_step((tf.gather(x, batch), tf.gather(y, batch)))
-
-    model._tune_jobs_epoch, model._tune_jobs_epoch_key = epoch, key
-    return epoch
+    if job.scorer:
+        started = time.monotonic()
+        scores[f"val_{job.objective.metric}"] = float(job.scorer(model, x_val, y_val))
+        scores["score_s"] = time.monotonic() - started
+    return scores
