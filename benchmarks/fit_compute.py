@@ -36,6 +36,7 @@ def per_epoch(epochs: int, run_epoch) -> float:
 
 
 def _value(text: str):
+    """A --set value: a number where it reads as one."""
     try:
         return float(text) if "." in text else int(text)
     except ValueError:
