@@ -175,3 +175,82 @@ def test_a_compile_keras_cannot_rebuild_is_kept_and_one_it_can_gets_more_steps_p
 
     known = fold_training.more_steps_per_call(JOB.model(CONFIG))
     assert known.get_compile_config()["steps_per_execution"] == fold_training.STEPS_PER_EXECUTION > 1
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("shuffle", [True, False])
+def test_the_own_epoch_loop_trains_exactly_as_keras_fit(fashion_subset, shuffle):
+    """The folds trained by the own epoch loop and by Keras' ``fit`` (which a fit option forces), in
+    lockstep and with a report between: the same logs and the same numbers, shuffled or not."""
+    from dataclasses import replace
+
+    from tune_jobs.engine import fold_training
+
+    splits = splits_of(*fashion_subset)
+    own, by_fit = replace(JOB, fit_options={"shuffle": shuffle}), replace(JOB, fit_options={"shuffle": shuffle,
+                                                                                             "callbacks": []})
+    orders = fold_training.FitOrders()
+    assert fold_training.OwnEpochs.where_possible(JOB.model(CONFIG), by_fit, *splits[0][:2], orders) is None
+    assert fold_training.OwnEpochs.where_possible(JOB.model(CONFIG), own, *splits[0][:2], orders) is not None
+    seen = {}
+    for name, job in (("own", own), ("fit", by_fit)):
+        prepare_keras(threads=1, seed=0)
+        trainer = TakingTurns(job, [job.model(CONFIG) for _ in splits], splits)
+        trainer.train(Reports(rungs=(1,)).epochs(3), CONFIG["batch_size"],
+                      lambda epoch, scores, name=name: seen.setdefault(name, []).append((epoch, scores)))
+    assert [epoch for epoch, _ in seen["own"]] == [epoch for epoch, _ in seen["fit"]] == [1, 3]
+    for (_, own_folds), (_, fit_folds) in zip(seen["own"], seen["fit"]):
+        assert [sorted(s) for s in own_folds] == [sorted(s) for s in fit_folds]  # loss, accuracy, val_*, fit_s, score_s
+        for own_fold, fit_fold in zip(own_folds, fit_folds):
+            for name in ("loss", "accuracy", "val_loss", "val_accuracy"):
+                assert own_fold[name] == pytest.approx(fit_fold[name], rel=1e-5), name
+    assert min(s["val_accuracy"] for s in seen["own"][-1][1]) > 0.5  # and it learned (0.1 by chance)
+
+
+def test_the_own_loop_takes_keras_fit_s_order_which_is_the_same_every_epoch():
+    """The rows ``fit`` feeds its steps, recorded over two epochs and a second call: under the
+    trial's seed one permutation, every epoch (so the own loop computes it once per row count)."""
+    import keras
+    import tensorflow as tf
+
+    from tune_jobs.engine import fold_training
+
+    prepare_keras(threads=1, seed=3)
+    rows = 50
+    x = np.arange(rows, dtype=np.float32)[:, None]
+    model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
+    model.compile("sgd", "mse", run_eagerly=True)
+    seen, step = [], model.train_step
+    model.train_step = lambda data: (seen.append(data[0].numpy()[:, 0].astype(np.int64)), step(data))[1]
+    for _ in range(2):
+        model.fit(x, x[:, 0], batch_size=rows, epochs=2, verbose=0)  # one batch: an epoch's whole order
+    orders = fold_training.FitOrders()
+    order = orders(rows, True)
+    assert len(seen) == 4 and all(np.array_equal(epoch, order) for epoch in seen)
+    assert np.array_equal(np.sort(order), np.arange(rows)) and not np.array_equal(order, np.arange(rows))
+    assert orders(rows, True) is order and np.array_equal(orders(rows, False), np.arange(rows))
+    tf.random.set_seed(4)
+    assert not np.array_equal(fold_training.FitOrders()(rows, True), order)  # another seed, another order
+
+
+def test_the_own_epoch_loop_steps_over_every_row_and_traces_once_per_model():
+    """61 rows in batches of 16: 4 steps an epoch, the last of 13 rows; the loss and accuracy are the
+    epoch's (Keras' metrics, reset per epoch); a second fold, a second trial in the same kept model:
+    not traced again."""
+    from tune_jobs.engine import fold_training
+
+    rng = np.random.default_rng(6)
+    x, y = rng.random((61, 28, 28), dtype=np.float32), np.arange(61) % 10
+    prepare_keras(threads=1, seed=0)
+    model = fold_training.more_steps_per_call(JOB.model(CONFIG))
+    orders = fold_training.FitOrders()
+    loop = fold_training.OwnEpochs.where_possible(model, JOB, x, y, orders)
+    first = loop.epoch(16)
+    traced = loop.steps.experimental_get_tracing_count()  # 2 where the first call built Keras' metrics
+    second = loop.epoch(16)
+    assert int(model.optimizer.iterations) == 8
+    assert set(first) == {"loss", "accuracy"} and 0 <= second["accuracy"] <= 1 and np.isfinite(second["loss"])
+    again = fold_training.OwnEpochs.where_possible(model, JOB, x[:40], y[:40], orders)  # another fold, another length
+    again.epoch(16)
+    assert int(model.optimizer.iterations) == 8 + 3
+    assert again.steps is loop.steps and loop.steps.experimental_get_tracing_count() == traced

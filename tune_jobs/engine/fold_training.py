@@ -8,8 +8,10 @@ epochs between train in one ``fit`` per fold), or once, after the last epoch.
 - :class:`TakingTurns`: one compiled model, each fold's weights and optimizer state swapped in for
   its turn: Keras traces a model's steps once per trial instead of once per fold (and once per
   model shape in a trial process, where ``kept_models`` keeps it). A turn is a fold's epochs up to
-  the next report in one ``fit``: one epoch in lockstep, all of them when the trial reports once
-  (Keras sets up a ``fit`` k times per trial instead of k x epochs times).
+  the next report: one epoch in lockstep, all of them when the trial reports once. Each epoch is one
+  call into TensorFlow (:class:`OwnEpochs`: the model's ``train_step`` over the rows in ``fit``'s
+  order, without ``fit``'s input pipeline: the same numbers in 0.72 of a sweep's time), or, where a
+  job's fit options need Keras' ``fit``, the turn's epochs in one ``fit``.
 - :class:`FusedFolds`: k copies of the job's network side by side in one Keras model, each with
   its own weights (as its own model would start) and optimizer state, each step feeding every
   copy a batch of its own fold; one ``fit`` for every epoch, all folds validated in one pass.
@@ -17,9 +19,9 @@ epochs between train in one ``fit`` per fold), or once, after the last epoch.
   lockstep with more than one thread per trial (``benchmarks/fused_folds.py``; :func:`fold_trainer`
   chooses).
 
-Either way the model runs ``STEPS_PER_EXECUTION`` steps per call into TensorFlow (where its
-compile arguments can be copied): a small model's step is short, and Keras' per-call work
-between steps was a sixth of an epoch's time on this machine's CPUs.
+Where Keras' ``fit`` or ``evaluate`` runs, the model runs ``STEPS_PER_EXECUTION`` steps per call
+into TensorFlow (where its compile arguments can be copied): a small model's step is short, and
+Keras' per-call work between steps was a sixth of an epoch's time on this machine's CPUs.
 Models that a fused copy would compute otherwise take turns (:func:`why_not_fused` says why):
 their own ``train_step``, several inputs or outputs, an optimizer that couples variables
 (``global_clipnorm``, EMA), ``fit`` options Keras refuses for a multi-output model.
@@ -233,6 +235,7 @@ class TakingTurns:
         first.optimizer.build(first.trainable_variables)
         fresh = [v.numpy() for v in first.optimizer.variables]  # its learning rate too
         self.job, self.model, self.splits = job, kept_models.reuse(first), splits
+        self.orders = FitOrders()
         self.states: list[State] = [(m.get_weights(), fresh) for m in models]
 
     def train(self, epochs: Sequence[int], batch_size: int, on_epoch: OnEpoch) -> None:
@@ -243,7 +246,7 @@ class TakingTurns:
 
     def _turn(self, fold: int, batch_size: int, initial_epoch: int, epochs: int) -> FoldScores:
         load_state(self.model, self.states[fold])
-        scores = train_epochs(self.model, self.splits[fold], batch_size, initial_epoch, epochs, self.job)
+        scores = train_epochs(self.model, self.splits[fold], batch_size, initial_epoch, epochs, self.job, self.orders)
         self.states[fold] = save_state(self.model)
         return scores
 
@@ -259,24 +262,136 @@ def save_state(model) -> State:
     return model.get_weights(), [v.numpy() for v in model.optimizer.variables]
 
 
-def train_epochs(model, split: Split, batch_size: int, initial_epoch: int, epochs: int, job: Job) -> FoldScores:
+def train_epochs(model, split: Split, batch_size: int, initial_epoch: int, epochs: int, job: Job,
+                 orders: FitOrders | None = None) -> FoldScores:
     """Epochs ``initial_epoch + 1 .. epochs`` of one fold model, validated after the last (by Keras
-    or by the job's scorer), with the seconds of each. A NaN loss fails the trial."""
+    or by the job's scorer), with the seconds of each. A NaN loss fails the trial. ``orders``: the
+    trial's, so that its folds' turns compute each row count's order once."""
+    x_train, y_train, x_val, y_val = split
+    started = time.monotonic()
+    loop = OwnEpochs.where_possible(model, job, x_train, y_train, orders or FitOrders())
+    if loop is None:
+        scores = _fit(model, split, batch_size, initial_epoch, epochs, job)
+    else:
+        for epoch in range(initial_epoch + 1, epochs + 1):
+            scores = loop.epoch(batch_size)
+            _check_finite(scores, epoch)
+        if not job.scorer:
+            logs = model.evaluate(x_val, y_val, batch_size=VALIDATION_BATCH, verbose=0, return_dict=True)
+            scores.update({f"val_{name}": float(value) for name, value in logs.items()})
+    scores["fit_s"], scores["score_s"] = time.monotonic() - started, 0.0
+    if job.scorer:
+        started = time.monotonic()
+        scores[f"val_{job.objective.metric}"] = float(job.scorer(model, x_val, y_val))
+        scores["score_s"] = time.monotonic() - started
+    return scores
+
+
+def _fit(model, split: Split, batch_size: int, initial_epoch: int, epochs: int, job: Job) -> FoldScores:
+    """The same epochs by Keras' own ``fit`` (with the job's fit options), validated by Keras unless
+    the job has its own scorer."""
     x_train, y_train, x_val, y_val = split
     validation = {} if job.scorer else {"validation_data": (x_val, y_val), "validation_batch_size": VALIDATION_BATCH,
                                         "validation_freq": epochs}
     import keras
 
     options = {**job.fit_options, "callbacks": [*job.fit_options.get("callbacks", []), keras.callbacks.TerminateOnNaN()]}
-    started = time.monotonic()
     history = model.fit(x_train, y_train, batch_size=batch_size, epochs=epochs, initial_epoch=initial_epoch,
                         verbose=0, **validation, **options)
-    scores = {name: values[-1] for name, values in history.history.items()}
-    scores["fit_s"], scores["score_s"] = time.monotonic() - started, 0.0
     for epoch, loss in enumerate(history.history["loss"], start=initial_epoch + 1):
         _check_finite({"loss": loss}, epoch)
-    if job.scorer:
-        started = time.monotonic()
-        scores[f"val_{job.objective.metric}"] = float(job.scorer(model, x_val, y_val))
-        scores["score_s"] = time.monotonic() - started
-    return scores
+    return {name: values[-1] for name, values in history.history.items()}
+
+
+# ``fit`` options the own epoch loop does as ``fit`` would (``shuffle`` True or False, not "batch").
+OWN_LOOP_FIT_OPTIONS = frozenset({"shuffle"})
+
+
+class OwnEpochs:
+    """A fold's epochs as one call into TensorFlow each: the model's own ``train_step`` on batches of
+    the rows in ``fit``'s order, gathered inside the same ``tf.function``, not Keras' ``fit``.
+
+    ``fit`` feeds the steps through a ``tf.data`` pipeline and a loop of optional values; for the
+    seed's small network that machinery took 0.57-0.78 of an epoch's own-loop time again on this
+    machine's CPU (``benchmarks/fit_compute.py``; BENCHMARKS.md, section 14c). The steps are the
+    model's (its loss, metrics, optimizer, a custom ``train_step`` too); an epoch's logs are its
+    metrics' results as ``fit`` reports them; the batches are ``fit``'s (:class:`FitOrders`), so
+    the numbers are ``fit``'s. The traced function is kept on the model, so a model that
+    ``kept_models`` keeps does not trace it again."""
+
+    def __init__(self, model, x: np.ndarray, y: np.ndarray, order: np.ndarray):
+        import tensorflow as tf
+
+        self.model, self.order = model, order
+        self.x, self.y = tf.convert_to_tensor(x), tf.convert_to_tensor(y)
+        self.steps = _epoch_function(model, self.x, self.y)
+
+    @classmethod
+    def where_possible(cls, model, job: Job, x, y, orders: FitOrders) -> OwnEpochs | None:
+        """The loop for this fold, or None where only ``fit`` does what the job asks: other fit
+        options (callbacks, class weights, ``shuffle="batch"`` ...), inputs that are not one array,
+        a model run eagerly, another backend than TensorFlow."""
+        import keras
+
+        shuffle = job.fit_options.get("shuffle", True)
+        if set(job.fit_options) - OWN_LOOP_FIT_OPTIONS or shuffle not in (True, False):
+            return None
+        if keras.backend.backend() != "tensorflow" or model.run_eagerly:
+            return None
+        if not (isinstance(x, np.ndarray) and isinstance(y, np.ndarray)):
+            return None
+        return cls(model, x, y, orders(len(x), shuffle))
+
+    def epoch(self, batch_size: int) -> FoldScores:
+        self.model.reset_metrics()
+        self.steps(self.x, self.y, self.order, np.int64(batch_size))
+        return {name: float(value) for name, value in self.model.get_metrics_result().items()}
+
+
+class FitOrders:
+    """The order in which Keras' ``fit`` feeds the rows of a numpy array, per row count.
+
+    With the seed set (every trial sets it), ``fit`` draws the same permutation for every epoch and
+    every call: its ``tf.data`` pipeline runs a shuffle op seeded by the global seed, anew per epoch
+    (``tests/test_fold_training.py`` checks it against ``fit``'s batches; TensorFlow issue 29558 is
+    the same behaviour for a dataset's ``shuffle``). Keras' own data
+    adapter computes that permutation here, so the own loop trains on ``fit``'s batches and gives
+    its numbers; building the pipeline takes about 0.1 s, so a trial computes it once per row
+    count (its folds have one or two)."""
+
+    def __init__(self) -> None:
+        self._known: dict[tuple[int, bool], np.ndarray] = {}
+
+    def __call__(self, rows: int, shuffle: bool) -> np.ndarray:
+        if (rows, shuffle) not in self._known:
+            self._known[rows, shuffle] = _fit_order(rows) if shuffle else np.arange(rows, dtype=np.int64)
+        return self._known[rows, shuffle]
+
+
+def _fit_order(rows: int) -> np.ndarray:
+    from keras.src.trainers.data_adapters import get_data_adapter
+
+    adapter = get_data_adapter(np.arange(rows, dtype=np.int64), batch_size=max(rows, 1), shuffle=True)
+    (order,) = adapter.get_tf_dataset().take(1)  # one batch: the whole epoch
+    return np.asarray(order, dtype=np.int64)
+
+
+def _epoch_function(model, x, y):
+    """The model's traced epoch for inputs of this shape and type (traced once per model)."""
+    import tensorflow as tf
+
+    key = f"{x.shape[1:]} {x.dtype.name} {y.shape[1:]} {y.dtype.name}"
+    if getattr(model, "_tune_jobs_epoch_key", None) == key:
+        return model._tune_jobs_epoch
+
+    @tf.function(input_signature=[tf.TensorSpec([None, *x.shape[1:]], x.dtype),
+                                  tf.TensorSpec([None, *y.shape[1:]], y.dtype),
+                                  tf.TensorSpec([None], tf.int64), tf.TensorSpec([], tf.int64)])
+    def epoch(x, y, order, batch_size):
+        rows = tf.shape(order, out_type=tf.int64)[0]
+        for start in tf.range(0, rows, batch_size):
+            batch = order[start:start + batch_size]
+            model.train_step((tf.gather(x, batch), tf.gather(y, batch)))
+
+    model._tune_jobs_epoch, model._tune_jobs_epoch_key = epoch, key
+    return epoch
