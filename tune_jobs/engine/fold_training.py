@@ -3,7 +3,7 @@
 A trainer validates the folds and calls ``on_epoch(epoch, scores per fold)`` after the epochs its
 :class:`Reports` name, and only there: every epoch (a budget or MLflow's curves read them: the
 folds then train in lockstep), a scheduler's rungs (ASHA reads a score at 1, 3, 9 epochs: the
-epochs between train in one ``fit`` per fold), or once, after the last epoch.
+epochs between train in one turn per fold), or once, after the last epoch.
 
 - :class:`TakingTurns`: one compiled model, each fold's weights and optimizer state swapped in for
   its turn: Keras traces a model's steps once per trial instead of once per fold (and once per
@@ -239,7 +239,7 @@ class TakingTurns:
         self.states: list[State] = [(m.get_weights(), fresh) for m in models]
 
     def train(self, epochs: Sequence[int], batch_size: int, on_epoch: OnEpoch) -> None:
-        # A turn is each fold's epochs from one report to the next in one fit.
+        # A turn is each fold's epochs from one report to the next.
         for initial_epoch, last_epoch in zip([0, *epochs], epochs):
             on_epoch(last_epoch, [self._turn(fold, batch_size, initial_epoch, last_epoch)
                                   for fold in range(len(self.splits))])

@@ -3,7 +3,7 @@
 The k fold models are validated, and the mean validation score over the folds (the job's metric)
 reported, only after the epochs where something reads it (``fold_training.Reports``): every epoch
 for a budget or MLflow's curves (the folds train in lockstep), ASHA's rungs, or once, after the
-last epoch; between two reports each fold trains its epochs in one ``fit``.
+last epoch; between two reports each fold trains its epochs in one turn (``fold_training``).
 It gets a plain config dict, the job and the data's object-store reference; nothing of YAML or CLI.
 """
 
