@@ -5,8 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tune_jobs.engine.fold_training import EVERY_EPOCH, LAST_EPOCH, FusedFolds, Reports, TakingTurns, fold_trainer, \
-    why_not_fused
+from tune_jobs.engine.fold_training import EVERY_EPOCH, LAST_EPOCH, FusedFolds, Reports, TakingTurns, why_not_fused
 from tune_jobs.engine.trainable import prepare_keras
 from tune_jobs.jobs.fashion_mlp import JOB
 
@@ -120,7 +119,7 @@ def test_a_nan_loss_fails_the_trial_at_its_epoch():
             train(trainer_class, splits, LAST_EPOCH, config={**CONFIG, "lr": 1e12, "batch_size": 8})
 
 
-def test_models_that_would_compute_otherwise_take_turns():
+def test_why_not_fused_names_what_a_fused_copy_would_compute_otherwise():
     import keras
 
     class OwnStep(keras.Sequential):
@@ -143,19 +142,6 @@ def test_models_that_would_compute_otherwise_take_turns():
     assert "global_clipnorm" in why_not_fused(clipped, JOB)
     assert "several inputs" in why_not_fused(two, JOB)
     assert "class_weight" in why_not_fused(plain, replace(JOB, fit_options={"class_weight": {0: 1.0}}))
-    job = replace(JOB, build_model=lambda config: compiled(OwnStep([keras.Input((28, 28)), keras.layers.Flatten(),
-                                                                     keras.layers.Dense(10)])))
-    rng = np.random.default_rng(3)
-    splits = splits_of(rng.random((30, 28, 28)), np.arange(30) % 10)
-    assert isinstance(fold_trainer(job, CONFIG, splits, threads=2, reported=[1, 2, 3]), TakingTurns)
-
-
-def test_fused_only_reporting_more_than_once_with_several_threads():
-    rng = np.random.default_rng(5)
-    splits = splits_of(rng.random((30, 28, 28)), np.arange(30) % 10)
-    chosen = {(threads, len(reported)): type(fold_trainer(JOB, CONFIG, splits, threads, reported))
-              for threads in (1, 2) for reported in ([3], [1, 2, 3])}
-    assert chosen == {(1, 1): TakingTurns, (1, 3): TakingTurns, (2, 1): TakingTurns, (2, 3): FusedFolds}
 
 
 def test_a_compile_keras_cannot_rebuild_is_kept_and_one_it_can_gets_more_steps_per_call():

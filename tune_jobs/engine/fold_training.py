@@ -10,14 +10,16 @@ epochs between train in one turn per fold), or once, after the last epoch.
   model shape in a trial process, where ``kept_models`` keeps it). A turn is a fold's epochs up to
   the next report: one epoch in lockstep, all of them when the trial reports once. Each epoch is one
   call into TensorFlow (:class:`OwnEpochs`: the model's ``train_step`` over the rows in ``fit``'s
-  order, without ``fit``'s input pipeline: the same numbers in 0.72 of a sweep's time), or, where a
-  job's fit options need Keras' ``fit``, the turn's epochs in one ``fit``.
+  order, without ``fit``'s input pipeline: the same numbers in 0.72-0.80 of a sweep's time), or,
+  where a job's fit options need Keras' ``fit``, the turn's epochs in one ``fit``. Every trial
+  trains this way.
 - :class:`FusedFolds`: k copies of the job's network side by side in one Keras model, each with
   its own weights (as its own model would start) and optimizer state, each step feeding every
   copy a batch of its own fold; one ``fit`` for every epoch, all folds validated in one pass.
-  Its step is traced for k copies at once, which short trials do not earn back; it paid only in
-  lockstep with more than one thread per trial (``benchmarks/fused_folds.py``; :func:`fold_trainer`
-  chooses).
+  It paid only in lockstep with more than one thread per trial, against turns by ``fit``; against
+  turns by the own loop it took 1.27x their time at 2 threads (``benchmarks/fused_folds.py``;
+  BENCHMARKS.md, section 14c), so no trial chooses it now. It stays for that benchmark until it
+  trains by an own loop too, or goes.
 
 Where Keras' ``fit`` or ``evaluate`` runs, the model runs ``STEPS_PER_EXECUTION`` steps per call
 into TensorFlow (where its compile arguments can be copied): a small model's step is short, and
@@ -44,9 +46,6 @@ from tune_jobs.jobs.base import Job
 VALIDATION_BATCH = 4096
 # Training steps per call into TensorFlow (Keras' ``steps_per_execution``).
 STEPS_PER_EXECUTION = 16
-# Fused folds measured faster only in lockstep and from this many TensorFlow threads per trial up
-# (BENCHMARKS.md, section 14): 0.86 of taking turns' time at 2 threads, 0.96-1.10 at one.
-FUSED_FROM_THREADS = 2
 # ``fit`` options that mean the same for k fused outputs as for one model.
 FUSABLE_FIT_OPTIONS = frozenset({"shuffle"})
 
@@ -78,16 +77,6 @@ class FoldTrainer(Protocol):
         """Train every fold up to the last of ``epochs``, validated after each of them (and only
         there), then ``on_epoch(epoch, scores per fold)``; a fold's ``fit_s``/``score_s`` are its
         seconds since the previous call."""
-
-
-def fold_trainer(job: Job, config: Mapping[str, Any], splits: list[Split], threads: int,
-                 reported: Sequence[int]) -> FoldTrainer:
-    """Fused folds where they measured faster (reporting more than once, with several threads)
-    and the model allows it; else turns."""
-    models = [job.model(config) for _ in splits]  # fold order: each fold's seeded initial weights
-    if len(reported) > 1 and threads >= FUSED_FROM_THREADS and not why_not_fused(models[0], job):
-        return FusedFolds(job, models, splits)
-    return TakingTurns(job, models, splits)
 
 
 def why_not_fused(model, job: Job) -> str | None:

@@ -18,7 +18,7 @@ from typing import Any, Callable, Mapping
 import numpy as np
 
 from tune_jobs.engine import retries, warm_workers
-from tune_jobs.engine.fold_training import EVERY_EPOCH, Reports, fold_trainer, more_steps_per_call
+from tune_jobs.engine.fold_training import EVERY_EPOCH, Reports, TakingTurns, more_steps_per_call
 from tune_jobs.jobs.base import Job
 
 # How a trial trains: train(config, job, data, *, cv, seed, threads, node, report, ...), reporting
@@ -69,7 +69,7 @@ def train_folds(config: Mapping[str, Any], job: Job, data: Mapping[str, np.ndarr
     x, y = data["x_train"], data["y_train"]
     splits = [(x[tr], y[tr], x[va], y[va]) for tr, va in job.splits(y, cv, seed)]
     reported = reports.epochs(config["epochs"])
-    trainer = fold_trainer(job, config, splits, threads, reported)
+    trainer = TakingTurns(job, [job.model(config) for _ in splits], splits)  # in fold order: the seeded weights
     spent = np.zeros((len(splits), 2))  # per fold: seconds fitting, seconds scoring, over all epochs
 
     def on_epoch(epoch: int, scores: list[dict[str, float]]) -> None:
