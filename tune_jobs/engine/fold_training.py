@@ -35,7 +35,7 @@ import logging
 import math
 import time
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping, Protocol, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
@@ -70,13 +70,6 @@ class Reports:
 
 EVERY_EPOCH = Reports(every=True)
 LAST_EPOCH = Reports()
-
-
-class FoldTrainer(Protocol):
-    def train(self, epochs: Sequence[int], batch_size: int, on_epoch: OnEpoch) -> None:
-        """Train every fold up to the last of ``epochs``, validated after each of them (and only
-        there), then ``on_epoch(epoch, scores per fold)``; a fold's ``fit_s``/``score_s`` are its
-        seconds since the previous call."""
 
 
 def why_not_fused(model, job: Job) -> str | None:
@@ -228,7 +221,9 @@ class TakingTurns:
         self.states: list[State] = [(m.get_weights(), fresh) for m in models]
 
     def train(self, epochs: Sequence[int], batch_size: int, on_epoch: OnEpoch) -> None:
-        # A turn is each fold's epochs from one report to the next.
+        """Train every fold up to the last of ``epochs``, validated after each of them (and only
+        there), then ``on_epoch(epoch, scores per fold)``; a fold's ``fit_s``/``score_s`` are its
+        seconds since the previous call. A turn is each fold's epochs from one report to the next."""
         for initial_epoch, last_epoch in zip([0, *epochs], epochs):
             on_epoch(last_epoch, [self._turn(fold, batch_size, initial_epoch, last_epoch)
                                   for fold in range(len(self.splits))])
