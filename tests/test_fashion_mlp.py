@@ -66,7 +66,7 @@ def test_folds_taking_turns_share_one_model_but_keep_their_own_weights_and_optim
     assert not np.array_equal(states[0][0][-2], states[1][0][-2])  # each fold starts from its own weights
     before = [np.copy(w) for w in states[1][0]]
     load_state(model, states[0])
-    train_epochs(model, split, batch_size=16, initial_epoch=0, epochs=1, job=JOB)
+    train_epochs(model, split, batch_size=16, initial_epoch=0, epochs=1, job=JOB, loop=turns.loops[0])
     states[0] = save_state(model)
     assert int(states[0][1][0]) == 2  # the optimizer's step counter: two batches of fold 0
     load_state(model, states[1])

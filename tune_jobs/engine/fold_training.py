@@ -217,8 +217,11 @@ class TakingTurns:
         first.optimizer.build(first.trainable_variables)
         fresh = [v.numpy() for v in first.optimizer.variables]  # its learning rate too
         self.job, self.model, self.splits = job, kept_models.reuse(first), splits
-        self.orders = FitOrders()
         self.states: list[State] = [(m.get_weights(), fresh) for m in models]
+        # Each fold's loop once per trial, not per turn: its rows copied into tensors (in lockstep a
+        # trial has epochs x folds turns) and fit's order.
+        orders = FitOrders()
+        self.loops = [OwnEpochs.where_possible(self.model, job, x, y, orders) for x, y, _, _ in splits]
 
     def train(self, epochs: Sequence[int], batch_size: int, on_epoch: OnEpoch) -> None:
         """Train every fold up to the last of ``epochs``, validated after each of them (and only
@@ -230,7 +233,8 @@ class TakingTurns:
 
     def _turn(self, fold: int, batch_size: int, initial_epoch: int, epochs: int) -> FoldScores:
         load_state(self.model, self.states[fold])
-        scores = train_epochs(self.model, self.splits[fold], batch_size, initial_epoch, epochs, self.job, self.orders)
+        scores = train_epochs(self.model, self.splits[fold], batch_size, initial_epoch, epochs, self.job,
+                              self.loops[fold])
         self.states[fold] = save_state(self.model)
         return scores
 
@@ -247,13 +251,12 @@ def save_state(model) -> State:
 
 
 def train_epochs(model, split: Split, batch_size: int, initial_epoch: int, epochs: int, job: Job,
-                 orders: FitOrders | None = None) -> FoldScores:
+                 loop: OwnEpochs | None) -> FoldScores:
     """Epochs ``initial_epoch + 1 .. epochs`` of one fold model, validated after the last (by Keras
-    or by the job's scorer), with the seconds of each. A NaN loss fails the trial. ``orders``: the
-    trial's, so that its folds' turns compute each row count's order once."""
+    or by the job's scorer), with the seconds of each. A NaN loss fails the trial. ``loop``: the
+    fold's own epoch loop on ``model``, None where only ``fit`` does what the job asks."""
     x_train, y_train, x_val, y_val = split
     started = time.monotonic()
-    loop = OwnEpochs.where_possible(model, job, x_train, y_train, orders or FitOrders())
     if loop is None:
         scores = _fit(model, split, batch_size, initial_epoch, epochs, job)
     else:
@@ -338,10 +341,10 @@ class FitOrders:
     With the seed set (every trial sets it), ``fit`` draws the same permutation for every epoch and
     every call: its ``tf.data`` pipeline runs a shuffle op seeded by the global seed, anew per epoch
     (``tests/test_fold_training.py`` checks it against ``fit``'s batches; TensorFlow issue 29558 is
-    the same behaviour for a dataset's ``shuffle``). Keras' own data
-    adapter computes that permutation here, so the own loop trains on ``fit``'s batches and gives
-    its numbers; building the pipeline takes about 0.1 s, so a trial computes it once per row
-    count (its folds have one or two)."""
+    the same behaviour for a dataset's ``shuffle``). Keras' own data adapter computes that
+    permutation here, so the own loop trains on ``fit``'s batches and gives its numbers; it builds
+    a ``tf.data`` pipeline to do so, so a trial computes it once per row count (its folds have one
+    or two)."""
 
     def __init__(self) -> None:
         self._known: dict[tuple[int, bool], np.ndarray] = {}
