@@ -1,9 +1,9 @@
-"""One trial's k-fold training, side by side: the folds fused into one Keras model against the
-folds taking turns in one model (``tune_jobs.engine.fold_training``), at 1, 2 and 4 TensorFlow
-threads; each validated and reported after every epoch (``every``: lockstep, what a budget and
-MLflow's curves need), after ASHA's rungs only (``rungs``: 1, 3, 9 and 15 of 15 epochs with its
-default settings; the epochs between in one ``fit`` per fold) or once (``last``: a fold's epochs in
-one ``fit``, what a grid needs).
+"""One trial's k-fold training, side by side: the folds fused into one Keras model
+(``benchmarks/fused_trainer.py``) against the folds taking turns in one model
+(``tune_jobs.engine.fold_training``), at 1, 2 and 4 TensorFlow threads; each validated and
+reported after every epoch (``every``: lockstep, what a budget and MLflow's curves need), after
+ASHA's rungs only (``rungs``: 1, 3, 9 and 15 of 15 epochs with its default settings; the epochs
+between in one turn per fold) or once (``last``: a fold's epochs in one turn, what a grid needs).
 
     python benchmarks/fused_folds.py [--samples 60000] [--epochs 15] [--repeats 2] [--threads 1 2 4] [--before]
                                      [--configs 1] [--validation every last] [--trainers turns fused]
@@ -56,7 +56,8 @@ def one(trainer: str, threads: int, validation: str, samples: int, epochs: int, 
 
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     from tune_jobs.engine import fold_training
-    from tune_jobs.engine.fold_training import FusedFolds, TakingTurns
+    from fused_trainer import FusedFolds
+    from tune_jobs.engine.fold_training import TakingTurns
     from tune_jobs.engine.trainable import prepare_keras
     from tune_jobs.jobs.fashion_data import load_fashion_mnist
     from tune_jobs.jobs.fashion_mlp import JOB

@@ -1,13 +1,21 @@
-"""The fold trainers: the folds fused into one model against the folds taking turns in one model."""
+"""The folds of a trial taking turns in one model, by the own epoch loop or by Keras' ``fit``; and
+the benchmark's fused folds (``benchmarks/fused_trainer.py``), whose figure is worth something only
+if each copy trains as its own fold model would, on its own rows, scoring as the folds in turns."""
 
 from __future__ import annotations
+
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from tune_jobs.engine.fold_training import EVERY_EPOCH, LAST_EPOCH, FusedFolds, Reports, TakingTurns, why_not_fused
+from tune_jobs.engine.fold_training import EVERY_EPOCH, LAST_EPOCH, Reports, TakingTurns
 from tune_jobs.engine.trainable import prepare_keras
 from tune_jobs.jobs.fashion_mlp import JOB
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+from fused_trainer import FusedFolds  # noqa: E402
 
 CONFIG = {"activation": "relu", "batch_norm": 1, "dropout": 0.2, "layers": 1, "units": 32, "optimizer": "Adam",
           "lr": 0.01, "batch_size": 64, "epochs": 3}
@@ -36,54 +44,6 @@ def fashion_subset(real_data_dir):
     return data.x_train[keep], data.y_train[keep]
 
 
-@pytest.mark.integration
-def test_fused_folds_score_as_taking_turns_within_fold_noise(fashion_subset):
-    """Same folds, same seeded starting weights; per-fold scores within fold noise of today's."""
-    splits = splits_of(*fashion_subset)
-    _, fused = train(FusedFolds, splits)
-    _, turns = train(TakingTurns, splits)
-    assert [epoch for epoch, _ in fused] == [epoch for epoch, _ in turns] == [1, 2, 3]
-    fused_scores = np.array([s["val_accuracy"] for s in fused[-1][1]])
-    turns_scores = np.array([s["val_accuracy"] for s in turns[-1][1]])
-    assert fused_scores.min() > 0.5 and turns_scores.min() > 0.5  # both learned (10 classes: 0.1 by chance)
-    spread = max(turns_scores.std(), 0.01)
-    assert abs(fused_scores.mean() - turns_scores.mean()) < 4 * spread, (fused_scores, turns_scores)
-    for scores in fused[-1][1]:
-        assert scores["fit_s"] > 0 and scores["score_s"] > 0 and np.isfinite(scores["loss"])
-
-
-def test_each_fused_copy_starts_from_its_folds_own_weights_and_sees_only_its_rows():
-    rng = np.random.default_rng(0)
-    x, y = rng.random((61, 28, 28), dtype=np.float32), np.arange(61) % 10  # 61 rows: folds of 21, 20, 20
-    splits = splits_of(x, y)
-    prepare_keras(threads=1, seed=0)
-    fused = FusedFolds(JOB, [JOB.model(CONFIG) for _ in splits], splits)
-    turns = TakingTurns(JOB, [JOB.model(CONFIG) for _ in splits], splits)  # built after: other draws
-    prepare_keras(threads=1, seed=0)
-    again = TakingTurns(JOB, [JOB.model(CONFIG) for _ in splits], splits)
-    for fold, model in enumerate(fused.models):
-        assert all(np.array_equal(a, b) for a, b in zip(model.get_weights(), again.states[fold][0]))
-    assert not np.array_equal(fused.models[0].get_weights()[-2], fused.models[1].get_weights()[-2])
-    assert not np.array_equal(turns.states[0][0][-2], again.states[0][0][-2])
-    own = [{row.tobytes() for row in split[0]} for split in splits]
-    lengths = {len(rows) for rows in fused.x}
-    assert len(lengths) == 1  # one fit: equal lengths, the shorter folds padded
-    for fold, rows in enumerate(fused.x):
-        assert {row.tobytes() for row in rows} == own[fold]  # its own rows, every one of them, and no other
-
-
-def test_padded_validation_rows_do_not_count():
-    """Folds of unequal size: each fold's fused score equals its own network's on its own rows."""
-    rng = np.random.default_rng(1)
-    x, y = rng.random((62, 28, 28), dtype=np.float32), np.arange(62) % 10
-    splits = splits_of(x, y)
-    assert len({len(s[2]) for s in splits}) > 1
-    trainer, seen = train(FusedFolds, splits, config={**CONFIG, "epochs": 1, "batch_size": 16})
-    for fold, (model, split) in enumerate(zip(trainer.models, splits)):
-        alone = model.evaluate(split[2], split[3], verbose=0, return_dict=True)
-        assert seen[-1][1][fold]["val_accuracy"] == pytest.approx(alone["accuracy"], abs=1e-6)
-
-
 def test_reports_name_every_epoch_the_rungs_reached_and_the_last():
     assert EVERY_EPOCH.epochs(3) == [1, 2, 3] and LAST_EPOCH.epochs(3) == [3]
     asha = Reports(rungs=(1, 3, 9, 15))
@@ -98,50 +58,21 @@ def test_validated_and_reported_only_after_the_epochs_asked_for(fashion_subset):
     x, y = fashion_subset
     splits = splits_of(x[:600], y[:600])
     steps = np.ceil(400 / 64)  # a fold's steps per epoch
-    for trainer_class in (FusedFolds, TakingTurns):
-        trainer, seen = train(trainer_class, splits, LAST_EPOCH)
-        [(epoch, scores)] = seen
-        assert epoch == 3 and all("val_accuracy" in s and "accuracy" in s and s["fit_s"] > 0 for s in scores)
-        if trainer_class is TakingTurns:
-            assert int(trainer.states[0][1][0]) == 3 * steps  # fold 0's optimizer: 3 epochs of steps
-        trainer, rungs = train(trainer_class, splits, Reports(rungs=(1, 3)), {**CONFIG, "epochs": 4})
-        assert [epoch for epoch, _ in rungs] == [1, 3, 4]
-        assert all("val_accuracy" in s and s["fit_s"] > 0 for _, scores in rungs for s in scores)
-        if trainer_class is TakingTurns:
-            assert int(trainer.states[0][1][0]) == 4 * steps  # 1 + 2 + 1 epochs in three turns
+    trainer, seen = train(TakingTurns, splits, LAST_EPOCH)
+    [(epoch, scores)] = seen
+    assert epoch == 3 and all("val_accuracy" in s and "accuracy" in s and s["fit_s"] > 0 for s in scores)
+    assert int(trainer.states[0][1][0]) == 3 * steps  # fold 0's optimizer: 3 epochs of steps
+    trainer, rungs = train(TakingTurns, splits, Reports(rungs=(1, 3)), {**CONFIG, "epochs": 4})
+    assert [epoch for epoch, _ in rungs] == [1, 3, 4]
+    assert all("val_accuracy" in s and s["fit_s"] > 0 for _, scores in rungs for s in scores)
+    assert int(trainer.states[0][1][0]) == 4 * steps  # 1 + 2 + 1 epochs in three turns
 
 
 def test_a_nan_loss_fails_the_trial_at_its_epoch():
     rng = np.random.default_rng(4)
     splits = splits_of(rng.random((300, 28, 28), dtype=np.float32), np.arange(300) % 10)
-    for trainer_class in (FusedFolds, TakingTurns):
-        with pytest.raises(FloatingPointError, match="training loss became nan at epoch 1"):
-            train(trainer_class, splits, LAST_EPOCH, config={**CONFIG, "lr": 1e12, "batch_size": 8})
-
-
-def test_why_not_fused_names_what_a_fused_copy_would_compute_otherwise():
-    import keras
-
-    class OwnStep(keras.Sequential):
-        def train_step(self, data):
-            return super().train_step(data)
-
-    def compiled(model, **options):
-        model.compile(optimizer=keras.optimizers.Adam(**options), loss="mse")
-        return model
-
-    plain = compiled(keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)]))
-    own = compiled(OwnStep([keras.Input((3,)), keras.layers.Dense(1)]))
-    clipped = compiled(keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)]), global_clipnorm=1.0)
-    inputs = [keras.Input((3,)), keras.Input((2,))]
-    two = compiled(keras.Model(inputs, keras.layers.Dense(1)(keras.layers.Concatenate()(inputs))))
-    from dataclasses import replace
-
-    assert why_not_fused(plain, JOB) is None
-    assert "train_step" in why_not_fused(own, JOB)
-    assert "global_clipnorm" in why_not_fused(clipped, JOB)
-    assert "several inputs" in why_not_fused(two, JOB)
-    assert "class_weight" in why_not_fused(plain, replace(JOB, fit_options={"class_weight": {0: 1.0}}))
+    with pytest.raises(FloatingPointError, match="training loss became nan at epoch 1"):
+        train(TakingTurns, splits, LAST_EPOCH, config={**CONFIG, "lr": 1e12, "batch_size": 8})
 
 
 def test_a_compile_keras_cannot_rebuild_is_kept_and_one_it_can_gets_more_steps_per_call():
@@ -240,3 +171,71 @@ def test_the_own_epoch_loop_steps_over_every_row_and_traces_once_per_model():
     again.epoch(16)
     assert int(model.optimizer.iterations) == 8 + 3
     assert again.steps is loop.steps and loop.steps.experimental_get_tracing_count() == traced
+
+
+
+def test_the_own_epoch_loop_needs_no_source_code(monkeypatch):
+    """A sweep's trial processes trace the loop while the user may edit or delete the source (a
+    sweep ran on while this file changed, 2026-12-02: every trial failed in AutoGraph). The loop
+    must trace with no source to read."""
+    import inspect
+
+    from tune_jobs.engine import fold_training
+
+    def no_source(*args, **kwargs):
+        raise OSError("could not get source code")
+
+    monkeypatch.setattr(inspect, "findsource", no_source)
+    rng = np.random.default_rng(7)
+    x, y = rng.random((40, 28, 28), dtype=np.float32), np.arange(40) % 10
+    prepare_keras(threads=1, seed=0)
+    model = fold_training.more_steps_per_call(JOB.model(CONFIG))
+    loop = fold_training.OwnEpochs.where_possible(model, JOB, x, y, fold_training.FitOrders())
+    assert np.isfinite(loop.epoch(16)["loss"]) and int(model.optimizer.iterations) == 3
+
+@pytest.mark.integration
+def test_fused_folds_score_as_taking_turns_within_fold_noise(fashion_subset):
+    """Same folds, same seeded starting weights; per-fold scores within fold noise of today's."""
+    splits = splits_of(*fashion_subset)
+    _, fused = train(FusedFolds, splits)
+    _, turns = train(TakingTurns, splits)
+    assert [epoch for epoch, _ in fused] == [epoch for epoch, _ in turns] == [1, 2, 3]
+    fused_scores = np.array([s["val_accuracy"] for s in fused[-1][1]])
+    turns_scores = np.array([s["val_accuracy"] for s in turns[-1][1]])
+    assert fused_scores.min() > 0.5 and turns_scores.min() > 0.5  # both learned (10 classes: 0.1 by chance)
+    spread = max(turns_scores.std(), 0.01)
+    assert abs(fused_scores.mean() - turns_scores.mean()) < 4 * spread, (fused_scores, turns_scores)
+    for scores in fused[-1][1]:
+        assert scores["fit_s"] > 0 and scores["score_s"] > 0 and np.isfinite(scores["loss"])
+
+
+def test_each_fused_copy_starts_from_its_folds_own_weights_and_sees_only_its_rows():
+    rng = np.random.default_rng(0)
+    x, y = rng.random((61, 28, 28), dtype=np.float32), np.arange(61) % 10  # 61 rows: folds of 21, 20, 20
+    splits = splits_of(x, y)
+    prepare_keras(threads=1, seed=0)
+    fused = FusedFolds(JOB, [JOB.model(CONFIG) for _ in splits], splits)
+    turns = TakingTurns(JOB, [JOB.model(CONFIG) for _ in splits], splits)  # built after: other draws
+    prepare_keras(threads=1, seed=0)
+    again = TakingTurns(JOB, [JOB.model(CONFIG) for _ in splits], splits)
+    for fold, model in enumerate(fused.models):
+        assert all(np.array_equal(a, b) for a, b in zip(model.get_weights(), again.states[fold][0]))
+    assert not np.array_equal(fused.models[0].get_weights()[-2], fused.models[1].get_weights()[-2])
+    assert not np.array_equal(turns.states[0][0][-2], again.states[0][0][-2])
+    own = [{row.tobytes() for row in split[0]} for split in splits]
+    lengths = {len(rows) for rows in fused.x}
+    assert len(lengths) == 1  # one fit: equal lengths, the shorter folds padded
+    for fold, rows in enumerate(fused.x):
+        assert {row.tobytes() for row in rows} == own[fold]  # its own rows, every one of them, and no other
+
+
+def test_padded_validation_rows_do_not_count():
+    """Folds of unequal size: each fold's fused score equals its own network's on its own rows."""
+    rng = np.random.default_rng(1)
+    x, y = rng.random((62, 28, 28), dtype=np.float32), np.arange(62) % 10
+    splits = splits_of(x, y)
+    assert len({len(s[2]) for s in splits}) > 1
+    trainer, seen = train(FusedFolds, splits, config={**CONFIG, "epochs": 1, "batch_size": 16})
+    for fold, (model, split) in enumerate(zip(trainer.models, splits)):
+        alone = model.evaluate(split[2], split[3], verbose=0, return_dict=True)
+        assert seen[-1][1][fold]["val_accuracy"] == pytest.approx(alone["accuracy"], abs=1e-6)

@@ -1,32 +1,25 @@
-"""How the k fold models of a trial are trained: fused into one Keras model, or one model in turns.
+"""How the k fold models of a trial are trained: one compiled model, the folds in turns.
 
 A trainer validates the folds and calls ``on_epoch(epoch, scores per fold)`` after the epochs its
 :class:`Reports` name, and only there: every epoch (a budget or MLflow's curves read them: the
 folds then train in lockstep), a scheduler's rungs (ASHA reads a score at 1, 3, 9 epochs: the
 epochs between train in one turn per fold), or once, after the last epoch.
 
-- :class:`TakingTurns`: one compiled model, each fold's weights and optimizer state swapped in for
-  its turn: Keras traces a model's steps once per trial instead of once per fold (and once per
-  model shape in a trial process, where ``kept_models`` keeps it). A turn is a fold's epochs up to
-  the next report: one epoch in lockstep, all of them when the trial reports once. Each epoch is one
-  call into TensorFlow (:class:`OwnEpochs`: the model's ``train_step`` over the rows in ``fit``'s
-  order, without ``fit``'s input pipeline: the same numbers in 0.72-0.80 of a sweep's time), or,
-  where a job's fit options need Keras' ``fit``, the turn's epochs in one ``fit``. Every trial
-  trains this way.
-- :class:`FusedFolds`: k copies of the job's network side by side in one Keras model, each with
-  its own weights (as its own model would start) and optimizer state, each step feeding every
-  copy a batch of its own fold; one ``fit`` for every epoch, all folds validated in one pass.
-  It paid only in lockstep with more than one thread per trial, against turns by ``fit``; against
-  turns by the own loop it took 1.27x their time at 2 threads (``benchmarks/fused_folds.py``;
-  BENCHMARKS.md, section 14c), so no trial chooses it now. It stays for that benchmark until it
-  trains by an own loop too, or goes.
+:class:`TakingTurns`: one compiled model, each fold's weights and optimizer state swapped in for
+its turn: Keras traces a model's steps once per trial instead of once per fold (and once per model
+shape in a trial process, where ``kept_models`` keeps it). A turn is a fold's epochs up to the next
+report: one epoch in lockstep, all of them when the trial reports once. Each epoch is one call into
+TensorFlow (:class:`OwnEpochs`: the model's ``train_step`` over the rows in ``fit``'s order, without
+``fit``'s input pipeline: the same numbers in 0.72-0.80 of a sweep's time), or, where a job's fit
+options need Keras' ``fit``, the turn's epochs in one ``fit``.
+
+The folds fused into one Keras model (k copies side by side, issue 13's proposal) lost to these
+turns: 1.27x their time at 2 threads (BENCHMARKS.md, section 14c); that trainer lives on only as
+the benchmark's probe, ``benchmarks/fused_trainer.py``.
 
 Where Keras' ``fit`` or ``evaluate`` runs, the model runs ``STEPS_PER_EXECUTION`` steps per call
 into TensorFlow (where its compile arguments can be copied): a small model's step is short, and
 Keras' per-call work between steps was a sixth of an epoch's time on this machine's CPUs.
-Models that a fused copy would compute otherwise take turns (:func:`why_not_fused` says why):
-their own ``train_step``, several inputs or outputs, an optimizer that couples variables
-(``global_clipnorm``, EMA), ``fit`` options Keras refuses for a multi-output model.
 """
 
 from __future__ import annotations
@@ -46,8 +39,6 @@ from tune_jobs.jobs.base import Job
 VALIDATION_BATCH = 4096
 # Training steps per call into TensorFlow (Keras' ``steps_per_execution``).
 STEPS_PER_EXECUTION = 16
-# ``fit`` options that mean the same for k fused outputs as for one model.
-FUSABLE_FIT_OPTIONS = frozenset({"shuffle"})
 
 Split = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]  # x_train, y_train, x_val, y_val
 FoldScores = dict[str, float]  # Keras' names: loss, <metric>, val_<metric>, val_loss; and fit_s, score_s
@@ -72,52 +63,14 @@ EVERY_EPOCH = Reports(every=True)
 LAST_EPOCH = Reports()
 
 
-def why_not_fused(model, job: Job) -> str | None:
-    """Why ``model`` cannot be trained as one of k fused copies (None: it can)."""
-    import keras
-
-    for step in ("train_step", "test_step", "compute_loss"):
-        if getattr(type(model), step) is not getattr(keras.Model, step):
-            return f"the model has its own {step}"
-    try:
-        if len(model.inputs) != 1 or len(model.outputs) != 1:
-            return "the model has several inputs or outputs"
-    except (AttributeError, ValueError):
-        return "the model has no defined input"
-    compiled = model.get_compile_config() or {}
-    if compiled.get("loss_weights") is not None or compiled.get("weighted_metrics"):
-        return "the model is compiled with loss_weights or weighted_metrics"
-    optimizer = (compiled.get("optimizer") or {}).get("config", {})
-    if optimizer.get("global_clipnorm") or optimizer.get("use_ema") or optimizer.get("gradient_accumulation_steps"):
-        return "the optimizer couples variables (global_clipnorm, EMA or gradient accumulation)"
-    unfusable = set(job.fit_options) - FUSABLE_FIT_OPTIONS
-    if unfusable:
-        return f"fit options {sorted(unfusable)} apply to one output"
-    try:
-        compile_arguments(compiled, 2)
-    except Exception as exc:  # a custom loss, metric or optimizer Keras cannot rebuild from its config
-        return f"its compile arguments cannot be copied ({exc})"
-    return None
-
-
-def compile_arguments(compiled: Mapping[str, Any], outputs: int | None = None) -> dict[str, Any]:
+def compile_arguments(compiled: Mapping[str, Any]) -> dict[str, Any]:
     """``compile`` arguments rebuilt from a model's compile config (as Keras' own
-    ``compile_from_config`` does), with STEPS_PER_EXECUTION; for ``outputs`` fused copies, a fresh
-    loss and metrics per output, the metrics weighted ones so that rows padding a shorter fold's
-    validation set (weight 0) do not count. The optimizer's state is per variable, so one
-    optimizer keeps each copy's own."""
+    ``compile_from_config`` does: new objects every call), with STEPS_PER_EXECUTION."""
     import keras
 
-    def rebuilt() -> dict[str, Any]:
-        return keras.saving.deserialize_keras_object(dict(compiled))  # new objects every call
-
-    arguments = rebuilt()
+    arguments = keras.saving.deserialize_keras_object(dict(compiled))
     arguments["steps_per_execution"] = max(compiled.get("steps_per_execution") or 1, STEPS_PER_EXECUTION)
-    if outputs is None:
-        return arguments
-    copies = [rebuilt() for _ in range(outputs)]
-    return {**arguments, "loss": [c["loss"] for c in copies], "metrics": None,
-            "weighted_metrics": [c.get("metrics") or [] for c in copies]}
+    return arguments
 
 
 def more_steps_per_call(model):
@@ -130,79 +83,7 @@ def more_steps_per_call(model):
     return model
 
 
-class FusedFolds:
-    def __init__(self, job: Job, models: list, splits: list[Split]):
-        import keras
-
-        self.job, self.models, self.k = job, models, len(models)
-        inputs = [keras.Input(shape=models[0].inputs[0].shape[1:], name=f"x{i}") for i in range(self.k)]
-        outputs = [keras.layers.Identity(name=f"fold{i}")(m(x)) for i, (m, x) in enumerate(zip(models, inputs))]
-        self.model = keras.Model(inputs, outputs)
-        self.model.compile(**compile_arguments(models[0].get_compile_config(), self.k))
-        self.x, self.y = _padded([s[0] for s in splits]), _padded([s[1] for s in splits])
-        self.val_x, self.val_y = _padded([s[2] for s in splits]), _padded([s[3] for s in splits])
-        self.val_weight = _weights([len(s[2]) for s in splits])
-        self.val_rows = splits  # the scorer's: each fold's own validation rows, unpadded
-
-    def train(self, epochs: Sequence[int], batch_size: int, on_epoch: OnEpoch) -> None:
-        import keras
-
-        trainer, reported = self, set(epochs)
-
-        class EachEpoch(keras.callbacks.Callback):
-            def on_train_begin(self, logs=None):
-                self.began = time.monotonic()
-
-            def on_epoch_end(self, epoch, logs=None):
-                scores = [{name: logs[f"fold{i}_{name}"] for name in _fold_names(logs, i)} for i in range(trainer.k)]
-                for fold in scores:
-                    _check_finite(fold, epoch + 1)
-                if epoch + 1 in reported:
-                    fit_s = (time.monotonic() - self.began) / trainer.k  # a step trains all: an equal share each
-                    trainer._validate(scores)
-                    for fold in scores:
-                        fold["fit_s"] = fit_s
-                    on_epoch(epoch + 1, scores)
-                    self.began = time.monotonic()
-
-        self.model.fit(self.x, self.y, batch_size=batch_size, epochs=max(epochs), verbose=0, callbacks=[EachEpoch()],
-                       **self.job.fit_options)
-
-    def _validate(self, scores: list[FoldScores]) -> None:
-        began = time.monotonic()
-        if self.job.scorer:  # the job's own scorer, on each fold's network and its own rows
-            for fold, (model, split) in enumerate(zip(self.models, self.val_rows)):
-                scores[fold][f"val_{self.job.objective.metric}"] = float(self.job.scorer(model, split[2], split[3]))
-        else:
-            logs = self.model.evaluate(self.val_x, self.val_y, sample_weight=self.val_weight,
-                                       batch_size=VALIDATION_BATCH, verbose=0, return_dict=True)
-            for fold in range(self.k):
-                scores[fold].update({f"val_{name}": logs[f"fold{fold}_{name}"] for name in _fold_names(logs, fold)})
-        for fold in scores:
-            fold["score_s"] = (time.monotonic() - began) / self.k
-
-
-def _fold_names(logs: Mapping[str, float], fold: int) -> list[str]:
-    prefix = f"fold{fold}_"
-    return [name[len(prefix):] for name in logs if name.startswith(prefix)]
-
-
-def _padded(arrays: list[np.ndarray]) -> list[np.ndarray]:
-    """Folds of unequal length (at most a few rows) made equal for one ``fit``: a shorter fold
-    repeats its own first rows, so that it still sees only its own data."""
-    longest = max(len(a) for a in arrays)
-    return [a if len(a) == longest else np.concatenate([a, a[:longest - len(a)]]) for a in arrays]
-
-
-def _weights(lengths: list[int]) -> list[np.ndarray] | None:
-    """Validation weights: 1 for a fold's own rows, 0 for the rows that pad it (None: none padded)."""
-    longest = max(lengths)
-    if all(n == longest for n in lengths):
-        return None
-    return [np.concatenate([np.ones(n, "float32"), np.zeros(longest - n, "float32")]) for n in lengths]
-
-
-def _check_finite(scores: FoldScores, epoch: int) -> None:
+def check_finite(scores: FoldScores, epoch: int) -> None:
     """A NaN loss fails the trial: it cannot recover."""
     if not math.isfinite(scores["loss"]):
         raise FloatingPointError(f"training loss became {scores['loss']} at epoch {epoch}")
@@ -262,7 +143,7 @@ def train_epochs(model, split: Split, batch_size: int, initial_epoch: int, epoch
     else:
         for epoch in range(initial_epoch + 1, epochs + 1):
             scores = loop.epoch(batch_size)
-            _check_finite(scores, epoch)
+            check_finite(scores, epoch)
         if not job.scorer:
             logs = model.evaluate(x_val, y_val, batch_size=VALIDATION_BATCH, verbose=0, return_dict=True)
             scores.update({f"val_{name}": float(value) for name, value in logs.items()})
@@ -286,7 +167,7 @@ def _fit(model, split: Split, batch_size: int, initial_epoch: int, epochs: int, 
     history = model.fit(x_train, y_train, batch_size=batch_size, epochs=epochs, initial_epoch=initial_epoch,
                         verbose=0, **validation, **options)
     for epoch, loss in enumerate(history.history["loss"], start=initial_epoch + 1):
-        _check_finite({"loss": loss}, epoch)
+        check_finite({"loss": loss}, epoch)
     return {name: values[-1] for name, values in history.history.items()}
 
 
@@ -371,14 +252,21 @@ def _epoch_function(model, x, y):
     if getattr(model, "_tune_jobs_epoch_key", None) == key:
         return model._tune_jobs_epoch
 
-    @tf.function(input_signature=[tf.TensorSpec([None, *x.shape[1:]], x.dtype),
-                                  tf.TensorSpec([None, *y.shape[1:]], y.dtype),
-                                  tf.TensorSpec([None], tf.int64), tf.TensorSpec([], tf.int64)])
+    # An explicit while loop, not AutoGraph, as Keras' own trainer does: AutoGraph converts a loop
+    # by reading this file's source, which fails where the source is gone or changed under a
+    # running sweep.
+    @tf.function(autograph=False, input_signature=[tf.TensorSpec([None, *x.shape[1:]], x.dtype),
+                                                   tf.TensorSpec([None, *y.shape[1:]], y.dtype),
+                                                   tf.TensorSpec([None], tf.int64), tf.TensorSpec([], tf.int64)])
     def epoch(x, y, order, batch_size):
         rows = tf.shape(order, out_type=tf.int64)[0]
-        for start in tf.range(0, rows, batch_size):
+
+        def step(start):
             batch = order[start:start + batch_size]
             model.train_step((tf.gather(x, batch), tf.gather(y, batch)))
+            return (start + batch_size,)
+
+        tf.while_loop(lambda start: start < rows, step, (tf.constant(0, tf.int64),))
 
     model._tune_jobs_epoch, model._tune_jobs_epoch_key = epoch, key
     return epoch
