@@ -39,11 +39,13 @@ def main() -> int:
 
     job = get_job("fashion-mlp")
     jobs = {"fit": replace(job, fit_options={"callbacks": []}), "own": job, "reshuffled": job}
-    shipped_epoch = fold_training.OwnEpochs.epoch
 
-    def reshuffled_epoch(loop, batch_size):
-        loop.order = np.random.permutation(len(loop.order)).astype(np.int64)
-        return shipped_epoch(loop, batch_size)
+    class Reshuffled(fold_training.OwnEpochs):
+        """The shipped loop on a new numpy permutation every epoch."""
+
+        def epoch(self, batch_size):
+            self.order = np.random.permutation(len(self.order)).astype(np.int64)
+            return super().epoch(batch_size)
 
     data = job.load_data(DataOptions())
     keep = job.subset(data.y_train, args.samples, 0)
@@ -58,17 +60,18 @@ def main() -> int:
             splits = [(x[tr], y[tr], x[va], y[va]) for tr, va in job.splits(y, 3, seed)]
             row = []
             for way in WAYS:
-                fold_training.OwnEpochs.epoch = reshuffled_epoch if way == "reshuffled" else shipped_epoch
                 prepare_keras(threads=1, seed=seed)
                 j = jobs[way]
                 trainer = fold_training.TakingTurns(j, [j.model(config) for _ in splits], splits)
+                if way == "reshuffled":
+                    for loop in trainer.loops:
+                        loop.__class__ = Reshuffled
                 scores: list[list[float]] = []
                 trainer.train([args.epochs], 512, lambda epoch, folds: scores.append([f["val_accuracy"] for f in folds]))
                 means[way].append(np.mean(scores[-1]))
                 row.append(f"{way} {' '.join(f'{s:.4f}' for s in scores[-1])} mean {np.mean(scores[-1]):.4f} "
                            f"std {np.std(scores[-1]):.4f}")
             print(f"{activation} bn{batch_norm} {optimizer} seed {seed}: " + " | ".join(row), flush=True)
-    fold_training.OwnEpochs.epoch = shipped_epoch
     print("mean over configurations and seeds: " + ", ".join(f"{way} {np.mean(m):.4f}" for way, m in means.items()))
     return 0
 

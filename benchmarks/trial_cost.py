@@ -3,10 +3,11 @@
     python benchmarks/trial_cost.py [--samples 12000] [--epochs 3] [--threads 1] [--repeats 3]
 
 A trial of the seed's model on 3 stratified folds (the drop-in benchmark's size by default), as
-``train_cv`` runs a grid's (the folds in turns, each fold's epochs in one ``fit``, validated
-once): Keras' fresh start, slicing the folds, building the fold models, compiling again, swapping
-a fold's state in and out, ``fit``'s set-up, the first call into TensorFlow (where Keras traces
-the step), the training steps, the first validation (traced too) and the later ones. Ray's own cost per
+``train_cv`` runs a grid's (the folds in turns, each fold's epochs by the own epoch loop, validated
+once): Keras' fresh start, slicing the folds, building the fold models, compiling again, ``fit``'s
+order, each fold's rows as tensors, swapping a fold's state in and out, the first epoch (where the
+loop is traced), the later ones, the first validation (traced too) and the later ones.
+``--samples 60000 --epochs 1`` is an ASHA trial stopped at its first rung on the full data. Ray's own cost per
 trial is measured by ``benchmarks/many_trials.py`` (plain Ray Tune: about 0.03 s per trial).
 
 Two kinds of trial, alternating: one that compiles its own model (the first of its shape in a
@@ -35,12 +36,12 @@ from benchmarks.fused_folds import CONFIG  # noqa: E402
 
 
 def one_trial(x, y, epochs: int, threads: int, kept: bool) -> dict[str, float]:
-    """One trial as ``train_cv`` runs a grid's (folds in turns, each validated once), timed step by
-    step: {step: seconds}. ``kept``: in a model of its shape that the previous trial compiled."""
-    import keras
-
+    """One trial as ``train_cv`` runs a grid's (folds in turns, each fold's epochs by the own epoch
+    loop, validated once), timed step by step: {step: seconds}. ``kept``: in a model of its shape
+    that the previous trial compiled. The steps of ``TakingTurns``' set-up are its own, one by one."""
     from tune_jobs.engine import kept_models
-    from tune_jobs.engine.fold_training import VALIDATION_BATCH, TakingTurns, load_state, save_state
+    from tune_jobs.engine.fold_training import (VALIDATION_BATCH, FitOrders, OwnEpochs, load_state,
+                                                more_steps_per_call, save_state)
     from tune_jobs.engine.trainable import prepare_keras
     from tune_jobs.jobs.fashion_mlp import JOB
 
@@ -61,29 +62,26 @@ def one_trial(x, y, epochs: int, threads: int, kept: bool) -> dict[str, float]:
     config = {**CONFIG, "epochs": epochs, "lr": CONFIG["lr"] * (2 if kept else 1)}
     models = [JOB.model(config) for _ in splits]
     lap("building the fold models")
-    trainer = TakingTurns(JOB, models, splits)
+    first = more_steps_per_call(models[0])  # TakingTurns.__init__, step by step
+    first.optimizer.build(first.trainable_variables)
+    fresh = [v.numpy() for v in first.optimizer.variables]
+    model = kept_models.reuse(first)
+    states = [(m.get_weights(), fresh) for m in models]
     lap("compiling again (steps per call), optimizer state")
-
-    class Laps(keras.callbacks.Callback):
-        def on_train_begin(self, logs=None):
-            lap("fit's set-up")
-
-        def on_train_batch_end(self, batch, logs=None):  # once per call: every 16 steps
-            if "first call into TensorFlow (Keras traces the step)" not in steps:
-                lap("first call into TensorFlow (Keras traces the step)")
-
-        def on_epoch_end(self, epoch, logs=None):
-            lap("training steps")
-
+    orders = FitOrders()
+    orders(len(splits[0][0]), True)
+    lap("fit's order (Keras' data adapter)")
+    loops = [OwnEpochs.where_possible(model, JOB, split[0], split[1], orders) for split in splits]
+    lap("each fold's rows as tensors, its loop (traced where the model is new)")
     for fold, split in enumerate(splits):
-        load_state(trainer.model, trainer.states[fold])
+        load_state(model, states[fold])
         lap("swapping a fold's weights and optimizer state in and out")
-        trainer.model.fit(split[0], split[1], batch_size=config["batch_size"], epochs=epochs, verbose=0,
-                          callbacks=[Laps()])
-        lap("fit's set-up")
-        trainer.model.evaluate(split[2], split[3], batch_size=VALIDATION_BATCH, verbose=0)
+        for epoch in range(epochs):
+            loops[fold].epoch(config["batch_size"])
+            lap("first epoch (the loop traced)" if fold == 0 and epoch == 0 else "later epochs")
+        model.evaluate(split[2], split[3], batch_size=VALIDATION_BATCH, verbose=0)
         lap("first validation (Keras traces it)" if fold == 0 else "later validations")
-        trainer.states[fold] = save_state(trainer.model)
+        states[fold] = save_state(model)
         lap("swapping a fold's weights and optimizer state in and out")
     return steps
 

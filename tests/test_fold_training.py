@@ -124,6 +124,31 @@ def test_the_own_epoch_loop_trains_exactly_as_keras_fit(fashion_subset, shuffle)
     assert min(s["val_accuracy"] for s in seen["own"][-1][1]) > 0.5  # and it learned (0.1 by chance)
 
 
+
+@pytest.mark.integration
+def test_the_refit_trains_by_the_own_loop_to_keras_fit_s_test_score(fashion_subset):
+    """The refit of a sweep's best configuration: by the own loop, the test score ``fit`` gives (a fit
+    option the loop cannot do sends it to ``fit``, which gets the option)."""
+    from dataclasses import replace
+
+    import keras
+
+    from tune_jobs.engine.trainable import refit_and_score
+
+    x, y = fashion_subset
+    data = {"x_train": x[:1000], "y_train": y[:1000], "x_test": x[1000:], "y_test": y[1000:]}
+    config = {**CONFIG, "epochs": 2}
+    seen = []
+
+    class Seen(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            seen.append(epoch)
+
+    own = refit_and_score(JOB, config, data, seed=0, threads=1)
+    by_fit = refit_and_score(replace(JOB, fit_options={"callbacks": [Seen()]}), config, data, seed=0, threads=1)
+    assert seen == [0, 1] and 0.3 < own <= 1  # it learned (0.1 by chance)
+    assert own == pytest.approx(by_fit, abs=1e-6)
+
 def test_the_own_loop_takes_keras_fit_s_order_which_is_the_same_every_epoch():
     """The rows ``fit`` feeds its steps, recorded over two epochs and a second call: under the
     trial's seed one permutation, every epoch (so the own loop computes it once per row count)."""

@@ -94,6 +94,33 @@ def test_the_wrapper_routes_by_signature_clones_and_refuses_unknown_parameters()
         KerasClassifier(build_fn=create_model, _units=3)
 
 
+def test_a_fold_is_scored_by_the_candidate_with_its_own_parameters_as_scikit_learn_scores_it():
+    """scikit-learn scores a fitted clone of the estimator with the candidate's parameters set, so
+    its ``predict`` takes the candidate's batch size (the seed searches ``batch_size``), not the base
+    estimator's: the drop-in scored at Keras' default 32 where scikeras predicted at 512."""
+    from sklearn.metrics import accuracy_score, get_scorer
+
+    from tune_jobs.sklearn.estimator_job import estimator_job
+
+    grid = seed_grid(batch_size=[64, 256])
+    codec = Codec.of(grid)
+    rng = np.random.default_rng(0)
+    x, y = rng.random((60, 28, 28), dtype=np.float32), np.arange(60) % 10
+    seen = []
+
+    def scorer(estimator, x, y):
+        seen.append(estimator.get_params()["batch_size"])
+        return get_scorer("accuracy")(estimator, x, y)
+
+    base = KerasClassifier(build_fn=fixed_model, batch_size=32, verbose=0)
+    job = estimator_job(base, codec, x, y, [(np.arange(30), np.arange(30, 60))], scorer, "candidate-params")
+    config = {name: codec.encode(name, values[-1]) for name, values in grid.items()}
+    model = job.model(config)
+    score = job.scorer_for(config)(model, x[30:], y[30:])
+    assert seen == [256] and base.get_params()["batch_size"] == 32
+    assert score == accuracy_score(y[30:], model.predict(x[30:], verbose=0).argmax(axis=1))
+
+
 def test_distributions_become_space_ranges_and_bad_ones_are_refused():
     from scipy import stats
 

@@ -12,13 +12,13 @@ from __future__ import annotations
 import gc
 import socket
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Callable, Mapping
 
 import numpy as np
 
 from tune_jobs.engine import retries, warm_workers
-from tune_jobs.engine.fold_training import EVERY_EPOCH, Reports, TakingTurns, more_steps_per_call
+from tune_jobs.engine.fold_training import EVERY_EPOCH, FitOrders, OwnEpochs, Reports, TakingTurns, more_steps_per_call
 from tune_jobs.jobs.base import Job
 
 # How a trial trains: train(config, job, data, *, cv, seed, threads, node, report, ...), reporting
@@ -69,6 +69,7 @@ def train_folds(config: Mapping[str, Any], job: Job, data: Mapping[str, np.ndarr
     x, y = data["x_train"], data["y_train"]
     splits = [(x[tr], y[tr], x[va], y[va]) for tr, va in job.splits(y, cv, seed)]
     reported = reports.epochs(config["epochs"])
+    job = replace(job, scorer=job.scorer_for(config))
     trainer = TakingTurns(job, [job.model(config) for _ in splits], splits)  # in fold order: the seeded weights
     spent = np.zeros((len(splits), 2))  # per fold: seconds fitting, seconds scoring, over all epochs
 
@@ -104,10 +105,17 @@ def epoch_result(scores: list[dict[str, float]], spent: np.ndarray, objective, e
 
 def refit_and_score(job: Job, config: Mapping[str, Any], data: Mapping[str, np.ndarray], seed: int,
                     threads: int) -> float:
-    """GridSearchCV's refit: train on the whole training set, return the job's metric on the test set."""
+    """GridSearchCV's refit: train on the whole training set (with the job's fit options, by the own
+    epoch loop where it does what they ask), return the job's metric on the test set."""
     prepare_keras(threads=threads, seed=seed)
     model = more_steps_per_call(job.model(config))
-    model.fit(data["x_train"], data["y_train"], batch_size=config["batch_size"], epochs=config["epochs"], verbose=0)
+    x, y = data["x_train"], data["y_train"]
+    loop = OwnEpochs.where_possible(model, job, x, y, FitOrders())  # fit's numbers, as a trial's folds
+    if loop is None:
+        model.fit(x, y, batch_size=config["batch_size"], epochs=config["epochs"], verbose=0, **job.fit_options)
+    else:
+        for _ in range(config["epochs"]):
+            loop.epoch(config["batch_size"])
     scores = model.evaluate(data["x_test"], data["y_test"], batch_size=1024, verbose=0, return_dict=True)
     return float(scores[job.objective.metric])
 

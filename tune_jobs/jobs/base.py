@@ -83,6 +83,12 @@ class Job:
     def subset(self, y: np.ndarray, n: int | None, seed: int) -> np.ndarray:
         return SPLITTERS[self.folds][1](y, n, seed)
 
+    def scorer_for(self, config: Mapping[str, Any]) -> Callable[[Any, np.ndarray, np.ndarray], float] | None:
+        """The scorer of ``config``'s fold models: a scorer that reads the configuration's own
+        parameters (scikit-learn's, through the candidate's ``predict``) has ``bind(config)``."""
+        bind = getattr(self.scorer, "bind", None)
+        return bind(config) if bind else self.scorer
+
     def model(self, config: Mapping[str, Any]):
         """The compiled model of ``config``, given only the model's hyperparameters."""
         return self.build_model({k: v for k, v in config.items() if k not in TRAINING_NAMES})

@@ -16,7 +16,7 @@ Either way a fold is scored by scikit-learn's scorer on its validation rows, so
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Mapping
 
 import numpy as np
@@ -54,17 +54,25 @@ class Candidate:
 
 @dataclass(frozen=True)
 class FoldScorer:
-    """scikit-learn's scorer on a fold model: the model is put in a fitted copy of the wrapper,
-    the fold's encoded targets turned back into the labels the scorer compares predictions with."""
+    """scikit-learn's scorer on a fold model: the model is put in a fitted copy of the wrapper with
+    the candidate's parameters set, as scikit-learn's search scores its fitted candidate (its
+    ``predict`` takes the candidate's batch size and verbosity), the fold's encoded targets turned
+    back into the labels the scorer compares predictions with."""
 
     estimator: KerasWrapper
     scorer: Callable
     classes: np.ndarray | None
+    candidate: Candidate
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    def bind(self, config: Mapping[str, Any]) -> "FoldScorer":
+        """This scorer for the fold models of ``config`` (see ``Job.scorer_for``)."""
+        return replace(self, params=self.candidate.params(config))
 
     def __call__(self, model, x: np.ndarray, y: np.ndarray) -> float:
         from sklearn.base import clone
 
-        fitted = clone(self.estimator)
+        fitted = clone(self.estimator).set_params(**self.params)
         fitted.model = model
         if self.classes is not None:
             fitted.classes_, fitted.n_classes_ = self.classes, len(self.classes)
@@ -92,15 +100,13 @@ def _keras_job(candidate: Candidate, x, y, splits, scorer, name: str) -> Job:
     targets = np.searchsorted(classes, y) if classes is not None else np.asarray(y)
     fit_options = {k: v for k, v in estimator.routed("fit").items() if k not in (*TRAINING_NAMES, *SILENT)}
     return Job(name=name, load_data=_given(x, targets), build_model=candidate.model, objective=SCORE,
-               given_splits=tuple(splits), scorer=FoldScorer(estimator, scorer, classes), fit_options=fit_options,
-               pickled=True, source=f"build_fn={getattr(estimator.build_fn, '__qualname__', 'build_fn')}",
+               given_splits=tuple(splits), scorer=FoldScorer(estimator, scorer, classes, candidate),
+               fit_options=fit_options, pickled=True, source=f"build_fn={getattr(estimator.build_fn, '__qualname__', 'build_fn')}",
                description=(estimator.build_fn.__doc__ or "").strip()[:200])
 
 
 def one_hot_if_needed(job: Job, model) -> Job:
     """A classifier compiled with categorical_crossentropy trains on one-hot targets."""
-    from dataclasses import replace
-
     data = job.load_data(None)
     targets = target_for(model, data.y_train)
     return job if targets is data.y_train else replace(job, load_data=_given(data.x_train, targets))
