@@ -4,9 +4,11 @@ several ways in one process, each way's epochs after a warm-up epoch (its tracin
 
 - ``keras fit``: ``model.fit`` on numpy arrays, 16 steps per call, as a trial trains today;
 - ``keras fit, tf.data``: the same ``fit`` on a ``tf.data.Dataset`` built once (shuffled, batched);
-- ``own loop``: one ``tf.function`` per epoch calling the model's own ``train_step`` over a
-  shuffled permutation, no ``tf.data`` and no Keras ``fit`` machinery;
-- ``own loop, no gather``: the same over one fixed batch (no shuffling, no copying of rows);
+- ``own loop``: the shipped one (``fold_training.OwnEpochs``): one ``tf.function`` per epoch
+  calling the model's own ``train_step`` over the rows in ``fit``'s order, the last batch partial,
+  no ``tf.data`` and no Keras ``fit`` machinery;
+- ``own loop, no gather``: a probe of the same over one fixed batch, full batches only (no
+  shuffling, no copying of rows);
 - ``matmuls``: the dense layers' matrix products alone (forward, input and weight gradients).
 
     python benchmarks/fit_compute.py --epochs 3
@@ -54,7 +56,7 @@ def main() -> int:
     p.add_argument("--ways", nargs="+", default=["fit", "fit-dataset", "loop", "loop-fixed", "matmuls"])
     args = p.parse_args()
 
-    from tune_jobs.engine.fold_training import more_steps_per_call
+    from tune_jobs.engine.fold_training import FitOrders, OwnEpochs, more_steps_per_call
     from tune_jobs.engine.trainable import prepare_keras
     from tune_jobs.jobs import DataOptions, get_job
 
@@ -81,18 +83,19 @@ def main() -> int:
         ds = tf.data.Dataset.from_tensor_slices((x, y)).shuffle(len(x), seed=0).batch(bs).prefetch(2)
         return lambda: model.fit(ds, epochs=1, verbose=0)
 
-    def own_loop(fixed: bool):
+    def own_loop():
+        loop = OwnEpochs.where_possible(fresh(), job, x, y, FitOrders())
+        return lambda: loop.epoch(bs)
+
+    def own_loop_fixed():
         model = fresh()
         model.optimizer.build(model.trainable_variables)
-        tx, ty = tf.constant(x), tf.constant(y)
-        full = len(x) // bs
+        batch = (tf.constant(x[:bs]), tf.constant(y[:bs]))
 
         @tf.function
         def epoch():
-            order = tf.random.shuffle(tf.range(len(x)))
-            for i in tf.range(full):
-                rows = order[i * bs:(i + 1) * bs] if not fixed else tf.range(bs)
-                model.train_step((tf.gather(tx, rows), tf.gather(ty, rows)))
+            for _ in tf.range(len(x) // bs):
+                model.train_step(batch)
         return lambda: epoch()
 
     def way_matmuls():
@@ -114,8 +117,8 @@ def main() -> int:
 
     ways = {"fit": ("keras fit (numpy, 16 steps per call)", way_fit),
             "fit-dataset": ("keras fit, tf.data built once", way_fit_dataset),
-            "loop": ("own loop: model.train_step in one tf.function per epoch", lambda: own_loop(False)),
-            "loop-fixed": ("own loop, one fixed batch (no shuffle, no gather)", lambda: own_loop(True)),
+            "loop": ("own loop (OwnEpochs): model.train_step in one tf.function per epoch", own_loop),
+            "loop-fixed": ("a loop over one fixed batch (no shuffle, no gather)", own_loop_fixed),
             "matmuls": ("the dense layers' matmuls alone", way_matmuls)}
     print(f"seed's best model {overrides or ''}, batch_norm {args.batch_norm}, batch {bs}, {args.rows} rows, {steps} steps per epoch, "
           f"one thread, {args.epochs} timed epochs each", flush=True)
