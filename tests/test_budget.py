@@ -13,6 +13,7 @@ from tune_jobs.engine import budget
 from tune_jobs.engine.budget import trials_within, used_by
 from tune_jobs.engine.callbacks import BudgetStopper, TimeBudgetStopper
 from tune_jobs.records import rundir
+from tune_jobs.records.results import FROM_RECORDS
 from tune_jobs.settings import RunSettings
 from tune_jobs.space.spec import SpecError
 
@@ -28,6 +29,7 @@ def test_stopper_counts_epochs_not_calls_and_what_a_resumed_run_had(tmp_path):
     rundir.write_csv(path, [{"trial_id": "a", "epochs": 4}], ["trial_id", "epochs"])  # 12 before resuming
     stopper = BudgetStopper(budget=30, cv=3, trials_path=path)
     assert not stopper.stop_all()  # nothing reported yet in this session
+    stopper("a", {"epoch": 4, FROM_RECORDS: True})  # "a" again, from its row (a killed driver): counted
     for epoch in (1, 2, 3):
         assert stopper("b", {"epoch": epoch}) is False
     stopper("b", {"epoch": 3, "done": True})  # Ray repeats a function trainable's last result

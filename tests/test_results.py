@@ -5,6 +5,8 @@ import pytest
 
 from tune_jobs.engine.callbacks import TrialsRecorder
 from tune_jobs.records.results import (
+    FROM_RECORDS,
+    Recorded,
     best_row,
     config_of,
     read_trials,
@@ -103,6 +105,34 @@ def test_recorder_clock_continues_after_a_resume(tmp_path, monkeypatch):
     now[0] += 12
     resumed.on_trial_complete(1, [first, second], second)
     assert [float(r["elapsed_s"]) for r in read_trials(path)] == [30.0, 42.0]
+
+
+def test_a_table_ahead_of_ray_s_state_keeps_its_rows_and_serves_their_results(tmp_path):
+    """A driver killed after the table's write and before Ray's snapshot: on resume Ray has t1 and
+    t2 running again (t2's id given to another configuration); the table has both as ended."""
+    path = tmp_path / "trials.csv"
+    ended = [trial("t0", acc=0.6), trial("t1", acc=0.7, lr=0.002), trial("t2", acc=0.5), trial("t3", epochs_trained=0)]
+    ended[1].last_result.update(folds=[0.69, 0.71], fold_fit_s=[2.0, 2.5])
+    write_rows(path, [trial_row(t, SPEC, ACC, t.trial_id == "t3", 10.0 * i) for i, t in enumerate(ended)], SPEC, ACC)
+    rows = read_trials(path)
+    recorded = {row["trial_id"]: Recorded.of(row, SPEC, ACC) for row in rows}
+    assert recorded["t3"] is None  # a failed trial: its recorded error is raised again (engine.retries)
+    assert recorded["t1"].result == {"cv_accuracy": 0.7, "cv_accuracy_std": 0.01, "epoch": 3, "node": "host:abc",
+                                     "folds": [0.69, 0.71], "fold_fit_s": [2.0, 2.5], FROM_RECORDS: True}
+    t1, t2 = trial("t1", "RUNNING", lr=0.002), trial("t2", "RUNNING", activation="swish")
+    assert recorded["t1"].is_of(t1.config) and not recorded["t2"].is_of(t2.config)
+
+    trials = [ended[0], t1, t2]
+    recorder = TrialsRecorder(path, SPEC, ACC)
+    recorder.on_step_begin(0, trials)
+    t1.last_result = {**recorded["t1"].result, "time_total_s": 0.01}  # what the trainable reports for it
+    recorder.on_trial_complete(1, trials, t1)
+    t2.last_result["cv_accuracy"] = 0.9  # trained: another configuration under the same id
+    recorder.on_trial_complete(2, trials, t2)
+    recorder.on_experiment_end(trials)
+    after = read_trials(path)
+    assert after[:2] == rows[:2] and after[3] == rows[3]  # kept as they were, in the table's order
+    assert (after[2]["activation"], after[2]["cv_accuracy"]) == ("swish", "0.9")
 
 
 def test_no_best_when_every_trial_failed():

@@ -13,7 +13,8 @@ from ray import tune
 
 from tune_jobs.jobs.objective import Objective
 from tune_jobs.records import rundir
-from tune_jobs.records.results import elapsed_before, number, read_trials, row_line, trial_row, write_lines
+from tune_jobs.records.results import (FROM_RECORDS, elapsed_before, number, read_trials, row_line, trial_row,
+                                      write_lines)
 from tune_jobs.space.spec import Spec
 from tune_jobs.engine import budget as budgets, progress
 
@@ -21,12 +22,14 @@ from tune_jobs.engine import budget as budgets, progress
 class TrialsRecorder(tune.Callback):
     """Keeps ``trials.csv``: a row per trial, built once when it ends, the file rewritten (atomically)
     at most once a second (less often once a write takes over 20 ms), and when the sweep ends or
-    stops. (A killed driver loses no more than Ray's own state snapshot, also taken every second;
-    on resume the trials it ended are written again.)
+    stops. (A killed driver loses at most the rows of its last second; Ray's own state snapshot,
+    also taken every second, may lag the table or lead it, and on resume either completes it.)
 
     A trial counts as ended on Ray's complete / error events, or when it was already ended in
-    the state a resumed run starts from. Status alone would mislead: on Ctrl-C, Ray marks the
-    trials it interrupts TERMINATED in memory (they stay RUNNING in the saved state, and resume).
+    the state a resumed run starts from or in the table. Status alone would mislead: on Ctrl-C,
+    Ray marks the trials it interrupts TERMINATED in memory (they stay RUNNING in the saved state,
+    and resume). A trial the table has as ended and Ray's state not is not trained again: it
+    reports its row's result (``runner.ended_results``), and its row stays as it was.
 
     ``elapsed_s`` counts the sweep's running time: a resumed session continues from the last
     trial that ended before the interruption, so the time a sweep sat stopped is not counted
@@ -70,15 +73,21 @@ class TrialsRecorder(tune.Callback):
     def _start(self, trials) -> None:
         if self._rows is None:  # first call of this session: what a resumed run already had
             rows = read_trials(rundir.located(self.path))
-            position = {row["trial_id"]: i for i, row in enumerate(rows)}  # keep the table's order
-            elapsed = {row["trial_id"]: number(row.get("elapsed_s")) for row in rows}
-            ended = sorted((t for t in trials if t.status in ("TERMINATED", "ERROR")),
-                           key=lambda t: position.get(t.trial_id, len(position)))
-            self._rows = {t.trial_id: self._line(t, t.status == "ERROR", elapsed.get(t.trial_id)) for t in ended}
+            ended = {t.trial_id: t for t in trials if t.status in ("TERMINATED", "ERROR")}
+            # In the table's order: a trial Ray's state has ended, its row again from Ray's record;
+            # one the table has and Ray's state not (a killed driver), its row as the table has it
+            self._rows = {}
+            for row in rows:
+                trial = ended.pop(row["trial_id"], None)
+                self._rows[row["trial_id"]] = row_line(row, self.spec, self.objective) if trial is None \
+                    else self._line(trial, trial.status == "ERROR", number(row.get("elapsed_s")))
+            self._rows.update((t.trial_id, self._line(t, t.status == "ERROR", None)) for t in ended.values())
             self._clock = (time.monotonic(), elapsed_before(rows))
 
     def _ended(self, trials, trial, failed: bool) -> None:
         self._start(trials)
+        if (trial.last_result or {}).get(FROM_RECORDS) and trial.trial_id in self._rows:
+            return  # ended in an earlier session (``runner.ended_results``): its row stays as it was
         started, offset = self._clock
         self._rows[trial.trial_id] = self._line(trial, failed, offset + time.monotonic() - started)
         self._unwritten = True
@@ -284,6 +293,9 @@ class BudgetStopper(tune.Stopper):
 
     def __call__(self, trial_id: str, result: dict) -> bool:
         # By epoch, not by call: Ray repeats a function trainable's last result when it returns.
+        # A result from the records is in trials.csv: counted in _before.
+        if result.get(FROM_RECORDS):
+            return False
         if self._before is None:
             self._before = budgets.used_by(read_trials(rundir.located(self.trials_path)), self.cv)
         epochs = int(result.get("epoch", 0))

@@ -18,8 +18,9 @@ from typing import Any, Callable, Iterator
 
 from tune_jobs.errors import BadInput
 from tune_jobs.jobs.base import Data, Job
+from tune_jobs.jobs.objective import Objective
 from tune_jobs.records import rundir
-from tune_jobs.records.results import best_row, config_of, read_trials, summarize
+from tune_jobs.records.results import best_row, config_of, read_trials, Recorded, summarize
 from tune_jobs.records.optuna_study import write_study
 from tune_jobs.records.summary import read_summary
 from tune_jobs.searchers import SearchRequest, get_searcher
@@ -156,6 +157,8 @@ def make_tuner(settings: RunSettings, spec: Spec, job: Job, plan, data_ref, cpus
             given["train"] = job.trainable
         else:
             given["reports"] = trial_reports(settings, spec, plan.total, resume)
+        if resume:  # trials the table has and Ray's last snapshot may not: not trained again
+            given["ended"] = ended_results(run_dir, spec, job.objective)
     trainable = tune.with_resources(tune.with_parameters(trainable, **given),
                                     trial_resources(cpus, settings.gpus_per_trial))
     storage_path, name = experiment_location(settings, run_dir)
@@ -187,6 +190,14 @@ def make_tuner(settings: RunSettings, spec: Spec, job: Job, plan, data_ref, cpus
             stop=stopper(settings, run_dir / rundir.TRIALS),
         ),
     )
+
+
+def ended_results(run_dir: Path, spec: Spec, objective: Objective) -> dict[str, Recorded]:
+    """Every trial ``trials.csv`` has as finished, by trial id. Ray saves its experiment state
+    every second, the recorder its table too, each on its own clock: a driver killed between the
+    two leaves trials the table has ended and Ray's state still running."""
+    rows = read_trials(rundir.located(run_dir / rundir.TRIALS))
+    return {row["trial_id"]: recorded for row in rows if (recorded := Recorded.of(row, spec, objective))}
 
 
 def stopper(settings: RunSettings, trials_path: Path):

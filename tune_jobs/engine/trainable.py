@@ -20,6 +20,7 @@ import numpy as np
 from tune_jobs.engine import retries, warm_workers
 from tune_jobs.engine.fold_training import EVERY_EPOCH, FitOrders, OwnEpochs, Reports, TakingTurns, more_steps_per_call
 from tune_jobs.jobs.base import Job
+from tune_jobs.records.results import Recorded
 
 # How a trial trains: train(config, job, data, *, cv, seed, threads, node, report, ...), reporting
 # through ``report`` (a Keras job's: train_folds; a scikit-learn estimator's: its job's own).
@@ -27,12 +28,15 @@ Train = Callable[..., None]
 
 
 def train_cv(config: Mapping[str, Any], *, job: InObjectStore, data: InObjectStore, cv: int, seed: int,
-             raised: str, warm: bool = False, train: Train | None = None, **options: Any) -> None:
+             raised: str, warm: bool = False, train: Train | None = None,
+             ended: Mapping[str, Recorded] | None = None, **options: Any) -> None:
     """Ray Tune function trainable: ``train`` (the job's own, else :func:`train_folds`) reports
     the job's ``cv_<metric>`` (the mean over folds) after every epoch or once, after the last.
     ``warm``: trained in a task process that outlives the sweep (``warm_workers``), else in this
     trial's actor. ``raised``: the run directory's folder of errors trials raised; a retry of a
-    trial whose training raised raises that error again (``retries``).
+    trial whose training raised raises that error again (``retries``). ``ended``: on resume, the
+    results ``trials.csv`` records by trial id; a trial found there ended in an earlier session
+    whose driver was killed before Ray saved that, and reports its recorded result untrained.
 
     The job and the data arrive as object-store references, read where the folds train: a job of
     a notebook's functions may import Keras as it is unpickled, and the data is read zero-copy.
@@ -45,7 +49,11 @@ def train_cv(config: Mapping[str, Any], *, job: InObjectStore, data: InObjectSto
     train = train or train_folds
     options.update(cv=cv, seed=seed, threads=threads,
                    node=f"{socket.gethostname()}:{ray.get_runtime_context().get_node_id()[:8]}")
-    with retries.raised_once(raised, tune.get_context().get_trial_id()):
+    trial_id = tune.get_context().get_trial_id()
+    if ended and trial_id in ended and ended[trial_id].is_of(config):
+        tune.report(ended[trial_id].result)
+        return
+    with retries.raised_once(raised, trial_id):
         if warm and not resources.get("GPU"):
             warm_workers.run(train, config, job.ref, data.ref, report=tune.report, **options)
         else:

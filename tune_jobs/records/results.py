@@ -8,6 +8,7 @@ The score columns are ``cv_<metric>`` and ``cv_<metric>_std`` (``cv_accuracy`` f
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Protocol
 
@@ -59,6 +60,34 @@ def trial_row(trial: TrialLike, spec: Spec, objective: Objective, failed: bool,
         row.update({column: " ".join(f"{v:.6g}" for v in result[key]) for column, key in FOLD_COLUMNS.items()
                     if isinstance(result.get(key), list)})
     return row
+
+
+# Marks a result a resumed trial reports from its row instead of training (``Recorded``).
+FROM_RECORDS = "from_records"
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """A finished trial as its row records it: its configuration, and its result as the trial
+    reported it (``trial_row`` read back), marked ``FROM_RECORDS``."""
+
+    config: dict[str, Any]
+    result: dict[str, Any]
+
+    @classmethod
+    def of(cls, row: Mapping[str, str], spec: Spec, objective: Objective) -> "Recorded | None":
+        """None for a failed trial (``engine.retries`` raises its error again) and a row without a score."""
+        if row["status"] == "failed" or number(row.get(objective.key)) is None:
+            return None
+        result = {objective.key: number(row[objective.key]), objective.std_key: number(row.get(objective.std_key)),
+                  "epoch": int(number(row.get("epochs")) or 0), "node": row.get("node", ""), FROM_RECORDS: True}
+        result.update({key: values for column, key in FOLD_COLUMNS.items() if (values := per_fold(row, column))})
+        config = {p: v for p, v in config_of(row, spec).items() if p in spec.columns}
+        return cls(config, {k: v for k, v in result.items() if v is not None})
+
+    def is_of(self, config: Mapping[str, Any]) -> bool:
+        """Whether a trial of ``config`` is this one (a trial id alone could be given again)."""
+        return all(config.get(p) == value for p, value in self.config.items())
 
 
 def per_fold(row: Mapping[str, Any], column: str) -> list[float] | None:
