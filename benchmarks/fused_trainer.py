@@ -36,7 +36,7 @@ class FusedFolds:
 
         if job.scorer or job.fit_options:
             raise ValueError(f"job {job.name}: a fused copy does not apply its own scorer or fit options")
-        self.job, self.models, self.k = job, models, len(models)
+        self.models, self.k = models, len(models)
         inputs = [keras.Input(shape=models[0].inputs[0].shape[1:], name=f"x{i}") for i in range(self.k)]
         outputs = [keras.layers.Identity(name=f"fold{i}")(m(x)) for i, (m, x) in enumerate(zip(models, inputs))]
         self.model = keras.Model(inputs, outputs)

@@ -124,7 +124,6 @@ def test_the_own_epoch_loop_trains_exactly_as_keras_fit(fashion_subset, shuffle)
     assert min(s["val_accuracy"] for s in seen["own"][-1][1]) > 0.5  # and it learned (0.1 by chance)
 
 
-
 @pytest.mark.integration
 def test_the_refit_trains_by_the_own_loop_to_keras_fit_s_test_score(fashion_subset):
     """The refit of a sweep's best configuration: by the own loop, the test score ``fit`` gives (a fit
@@ -148,6 +147,7 @@ def test_the_refit_trains_by_the_own_loop_to_keras_fit_s_test_score(fashion_subs
     by_fit = refit_and_score(replace(JOB, fit_options={"callbacks": [Seen()]}), config, data, seed=0, threads=1)
     assert seen == [0, 1] and 0.3 < own <= 1  # it learned (0.1 by chance)
     assert own == pytest.approx(by_fit, abs=1e-6)
+
 
 def test_the_own_loop_takes_keras_fit_s_order_which_is_the_same_every_epoch():
     """The rows ``fit`` feeds its steps, recorded over two epochs and a second call: under the
@@ -198,7 +198,6 @@ def test_the_own_epoch_loop_steps_over_every_row_and_traces_once_per_model():
     assert again.steps is loop.steps and loop.steps.experimental_get_tracing_count() == traced
 
 
-
 def test_the_own_epoch_loop_needs_no_source_code(monkeypatch):
     """A sweep's trial processes trace the loop while the user may edit or delete the source (a
     sweep ran on while this file changed, 2026-12-02: every trial failed in AutoGraph). The loop
@@ -217,6 +216,7 @@ def test_the_own_epoch_loop_needs_no_source_code(monkeypatch):
     model = fold_training.more_steps_per_call(JOB.model(CONFIG))
     loop = fold_training.OwnEpochs.where_possible(model, JOB, x, y, fold_training.FitOrders())
     assert np.isfinite(loop.epoch(16)["loss"]) and int(model.optimizer.iterations) == 3
+
 
 @pytest.mark.integration
 def test_fused_folds_score_as_taking_turns_within_fold_noise(fashion_subset):

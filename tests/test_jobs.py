@@ -56,8 +56,6 @@ def test_regression_data_is_drawn_from_the_seed_and_documents_its_noise(name):
     assert np.var(residual) == pytest.approx(one.noise_variance, rel=0.1, abs=1e-9)  # the stated floor
 
 
-
-
 # The regressions' run is a small search whose refit must come close to the noise floor (the
 # benchmark holds the tighter targets): test MSE at most this multiple of the noise variance, or
 # below this absolute value for the noiseless sine.

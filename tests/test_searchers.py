@@ -37,8 +37,6 @@ DATA = tiny_data()
 SPEC = parse_spec(SPACE, Path("analytic.yaml"))
 
 
-
-
 def sweep(tmp_path: Path, searcher: str, job=ANALYTIC, **options) -> tuple[int, list[dict], dict, Path]:
     settings = RunSettings(space="analytic.yaml", job=job.source, searcher=searcher, refit=False, out=str(tmp_path),
                            **options)

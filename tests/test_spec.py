@@ -11,6 +11,7 @@ def load(path):
     """A space file read as the seed's job reads it."""
     return load_spec(path, MLP)
 
+
 SPACES = Path(__file__).resolve().parent.parent / "search_spaces"
 
 

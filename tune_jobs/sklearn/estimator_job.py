@@ -59,20 +59,17 @@ class FoldScorer:
     ``predict`` takes the candidate's batch size and verbosity), the fold's encoded targets turned
     back into the labels the scorer compares predictions with."""
 
-    estimator: KerasWrapper
+    candidate: Candidate
     scorer: Callable
     classes: np.ndarray | None
-    candidate: Candidate
-    params: Mapping[str, Any] = field(default_factory=dict)
+    config: Mapping[str, Any] = field(default_factory=dict)  # the trial's (``bind``); {}: the base estimator
 
     def bind(self, config: Mapping[str, Any]) -> "FoldScorer":
         """This scorer for the fold models of ``config`` (see ``Job.scorer_for``)."""
-        return replace(self, params=self.candidate.params(config))
+        return replace(self, config=config)
 
     def __call__(self, model, x: np.ndarray, y: np.ndarray) -> float:
-        from sklearn.base import clone
-
-        fitted = clone(self.estimator).set_params(**self.params)
+        fitted = self.candidate.estimator_of(self.config)
         fitted.model = model
         if self.classes is not None:
             fitted.classes_, fitted.n_classes_ = self.classes, len(self.classes)
@@ -100,7 +97,7 @@ def _keras_job(candidate: Candidate, x, y, splits, scorer, name: str) -> Job:
     targets = np.searchsorted(classes, y) if classes is not None else np.asarray(y)
     fit_options = {k: v for k, v in estimator.routed("fit").items() if k not in (*TRAINING_NAMES, *SILENT)}
     return Job(name=name, load_data=_given(x, targets), build_model=candidate.model, objective=SCORE,
-               given_splits=tuple(splits), scorer=FoldScorer(estimator, scorer, classes, candidate),
+               given_splits=tuple(splits), scorer=FoldScorer(candidate, scorer, classes),
                fit_options=fit_options, pickled=True, source=f"build_fn={getattr(estimator.build_fn, '__qualname__', 'build_fn')}",
                description=(estimator.build_fn.__doc__ or "").strip()[:200])
 
