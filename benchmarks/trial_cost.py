@@ -4,15 +4,17 @@
 
 A trial of the seed's model on 3 stratified folds (the drop-in benchmark's size by default), as
 ``train_cv`` runs a grid's (the folds in turns, each fold's epochs by the own epoch loop, validated
-once): Keras' fresh start, slicing the folds, building the fold models, compiling again, ``fit``'s
-order, each fold's rows as tensors, swapping a fold's state in and out, the first epoch (where the
-loop is traced), the later ones, the first validation (traced too) and the later ones.
+once): Keras' fresh start, the folds (their rows sliced and copied into tensors, or kept), building
+the fold models, compiling again, ``fit``'s order, each fold's loops, swapping a fold's state in and
+out, the first epoch (where the loop is traced), the later ones, the first validation (traced too)
+and the later ones.
 ``--samples 60000 --epochs 1`` is an ASHA trial stopped at its first rung on the full data. Ray's own cost per
 trial is measured by ``benchmarks/many_trials.py`` (plain Ray Tune: about 0.03 s per trial).
 
-Two kinds of trial, alternating: one that compiles its own model (the first of its shape in a
-trial process) and one that trains in the model an earlier trial of that shape left
-(``tune_jobs.engine.kept_models``: another learning rate, the same network). Prints the median
+Two kinds of trial, alternating: the first in its trial process, which compiles its own model and
+makes its own folds, and a later one, which trains in the model an earlier trial of that shape left
+(``tune_jobs.engine.kept_models``: another learning rate, the same network) on the folds it left
+(``tune_jobs.engine.kept_folds``: the same data, the same folds). Prints the median
 seconds of each step over the repeats, side by side, and the ratio of the trials' times; and one
 full garbage collection timed before the first trial (TensorFlow imported, nothing frozen) and
 after the last (what ``prepare_keras`` froze left out), with the number of objects frozen.
@@ -38,10 +40,10 @@ from benchmarks.fused_folds import CONFIG  # noqa: E402
 def one_trial(x, y, epochs: int, threads: int, kept: bool) -> dict[str, float]:
     """One trial as ``train_cv`` runs a grid's (folds in turns, each fold's epochs by the own epoch
     loop, validated once), timed step by step: {step: seconds}. ``kept``: in a model of its shape
-    that the previous trial compiled. The steps of ``TakingTurns``' set-up are its own, one by one."""
-    from tune_jobs.engine import kept_models
-    from tune_jobs.engine.fold_training import (VALIDATION_BATCH, FitOrders, OwnEpochs, load_state,
-                                                more_steps_per_call, save_state)
+    that the previous trial compiled, on its folds. The steps of ``TakingTurns``' set-up are its
+    own, one by one."""
+    from tune_jobs.engine import kept_folds, kept_models
+    from tune_jobs.engine.fold_training import FitOrders, OwnEpochs, load_state, more_steps_per_call, save_state
     from tune_jobs.engine.trainable import prepare_keras
     from tune_jobs.jobs.fashion_mlp import JOB
 
@@ -55,10 +57,11 @@ def one_trial(x, y, epochs: int, threads: int, kept: bool) -> dict[str, float]:
 
     if not kept:
         kept_models.forget()
+        kept_folds.forget()
     prepare_keras(threads=threads, seed=0)
     lap("Keras' fresh start (clear_session, seed)")
-    splits = [(x[tr], y[tr], x[va], y[va]) for tr, va in JOB.splits(y, 3, 0)]
-    lap("slicing the folds")
+    splits = kept_folds.folds(x, y, JOB.splits(y, 3, 0))
+    lap("the folds: their rows sliced and copied into tensors (or those kept)")
     config = {**CONFIG, "epochs": epochs, "lr": CONFIG["lr"] * (2 if kept else 1)}
     models = [JOB.model(config) for _ in splits]
     lap("building the fold models")
@@ -72,15 +75,15 @@ def one_trial(x, y, epochs: int, threads: int, kept: bool) -> dict[str, float]:
     orders(len(splits[0][0]), True)
     lap("fit's order (Keras' data adapter)")
     loops = [OwnEpochs.where_possible(model, JOB, split[0], split[1], orders) for split in splits]
-    lap("each fold's rows as tensors, its loop (traced where the model is new)")
+    lap("each fold's loop (traced where the model is new)")
     for fold, split in enumerate(splits):
         load_state(model, states[fold])
         lap("swapping a fold's weights and optimizer state in and out")
         for epoch in range(epochs):
             loops[fold].epoch(config["batch_size"])
             lap("first epoch (the loop traced)" if fold == 0 and epoch == 0 else "later epochs")
-        model.evaluate(split[2], split[3], batch_size=VALIDATION_BATCH, verbose=0)
-        lap("first validation (Keras traces it)" if fold == 0 else "later validations")
+        loops[fold].validate(split[2], split[3])
+        lap("first validation (traced where the model is new)" if fold == 0 else "later validations")
         states[fold] = save_state(model)
         lap("swapping a fold's weights and optimizer state in and out")
     return steps
@@ -111,11 +114,11 @@ def main() -> int:
     total = {kept: sum(steps.values()) for kept, steps in median.items()}
     print(f"{args.samples} images, 3 folds, {args.epochs} epochs, {args.threads} thread(s), median of "
           f"{args.repeats} trials each (folds in turns, validated once); seconds and share of the trial:")
-    print(f"{'own model':>17} {'kept model':>17}  step")
+    print(f"{'first trial':>17} {'a later trial':>17}  step")
     for name in median[False]:
         own, kept = median[False][name], median[True].get(name, 0.0)
         print(f"{own:7.3f} s {100 * own / total[False]:5.1f} % {kept:7.3f} s {100 * kept / total[True]:5.1f} %  {name}")
-    print(f"{total[False]:7.3f} s {'':7} {total[True]:7.3f} s {'':7}  the trial; kept / own = "
+    print(f"{total[False]:7.3f} s {'':7} {total[True]:7.3f} s {'':7}  the trial; later / first = "
           f"{total[True] / total[False]:.3f}")
     print(f"one full garbage collection: {unfrozen_s:.3f} s before the first trial, {timed_collection():.3f} s after "
           f"the last ({gc.get_freeze_count()} objects frozen out of it by prepare_keras)")

@@ -33,6 +33,7 @@ from typing import Any, Callable, Mapping, Sequence
 import numpy as np
 
 from tune_jobs.engine import kept_models
+from tune_jobs.engine.kept_folds import Split
 from tune_jobs.jobs.base import Job
 
 # Validation is forward passes only: large batches cut its per-batch cost.
@@ -40,7 +41,6 @@ VALIDATION_BATCH = 4096
 # Training steps per call into TensorFlow (Keras' ``steps_per_execution``).
 STEPS_PER_EXECUTION = 16
 
-Split = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]  # x_train, y_train, x_val, y_val
 FoldScores = dict[str, float]  # Keras' names: loss, <metric>, val_<metric>, val_loss; and fit_s, score_s
 OnEpoch = Callable[[int, list[FoldScores]], None]
 
@@ -145,12 +145,11 @@ def train_epochs(model, split: Split, batch_size: int, initial_epoch: int, epoch
             scores = loop.epoch(batch_size)
             check_finite(scores, epoch)
         if not job.scorer:
-            logs = model.evaluate(x_val, y_val, batch_size=VALIDATION_BATCH, verbose=0, return_dict=True)
-            scores.update({f"val_{name}": float(value) for name, value in logs.items()})
+            scores.update(loop.validate(x_val, y_val))
     scores["fit_s"], scores["score_s"] = time.monotonic() - started, 0.0
     if job.scorer:
         started = time.monotonic()
-        scores[f"val_{job.objective.metric}"] = float(job.scorer(model, x_val, y_val))
+        scores[f"val_{job.objective.metric}"] = float(job.scorer(model, np.asarray(x_val), np.asarray(y_val)))
         scores["score_s"] = time.monotonic() - started
     return scores
 
@@ -197,8 +196,8 @@ class OwnEpochs:
     @classmethod
     def where_possible(cls, model, job: Job, x, y, orders: FitOrders) -> OwnEpochs | None:
         """The loop for this fold, or None where only ``fit`` does what the job asks: other fit
-        options (callbacks, class weights, ``shuffle="batch"`` ...), inputs that are not one array,
-        a model run eagerly, another backend than TensorFlow."""
+        options (callbacks, class weights, ``shuffle="batch"`` ...), inputs that are not one array
+        or tensor, a model run eagerly, another backend than TensorFlow."""
         import keras
 
         shuffle = job.fit_options.get("shuffle", True)
@@ -206,7 +205,9 @@ class OwnEpochs:
             return None
         if keras.backend.backend() != "tensorflow" or model.run_eagerly:
             return None
-        if not (isinstance(x, np.ndarray) and isinstance(y, np.ndarray)):
+        import tensorflow as tf
+
+        if not all(isinstance(rows, (np.ndarray, tf.Tensor)) for rows in (x, y)):
             return None
         return cls(model, x, y, orders(len(x), shuffle))
 
@@ -214,6 +215,14 @@ class OwnEpochs:
         self.model.reset_metrics()
         self.steps(self.x, self.y, self.order, np.int64(batch_size))
         return {name: float(value) for name, value in self.model.get_metrics_result().items()}
+
+    def validate(self, x, y) -> FoldScores:
+        """``evaluate(x, y, batch_size=VALIDATION_BATCH)``'s logs as ``val_*``: the model's own
+        ``test_step`` on the rows in order, as one call (``evaluate`` builds an input pipeline of
+        the rows per call, about as long as the steps themselves on this machine's CPU)."""
+        self.model.reset_metrics()
+        _validation_function(self.model, x, y)(x, y, np.int64(VALIDATION_BATCH))
+        return {f"val_{name}": float(value) for name, value in self.model.get_metrics_result().items()}
 
 
 class FitOrders:
@@ -248,16 +257,15 @@ def _epoch_function(model, x, y):
     """The model's traced epoch for inputs of this shape and type (traced once per model)."""
     import tensorflow as tf
 
-    key = f"{x.shape[1:]} {x.dtype.name} {y.shape[1:]} {y.dtype.name}"
+    key = _signature_key(x, y)
     if getattr(model, "_tune_jobs_epoch_key", None) == key:
         return model._tune_jobs_epoch
 
     # An explicit while loop, not AutoGraph, as Keras' own trainer does: AutoGraph converts a loop
     # by reading this file's source, which fails where the source is gone or changed under a
     # running sweep.
-    @tf.function(autograph=False, input_signature=[tf.TensorSpec([None, *x.shape[1:]], x.dtype),
-                                                   tf.TensorSpec([None, *y.shape[1:]], y.dtype),
-                                                   tf.TensorSpec([None], tf.int64), tf.TensorSpec([], tf.int64)])
+    @tf.function(autograph=False, input_signature=[*_signature(x, y), tf.TensorSpec([None], tf.int64),
+                                                   tf.TensorSpec([], tf.int64)])
     def epoch(x, y, order, batch_size):
         rows = tf.shape(order, out_type=tf.int64)[0]
 
@@ -270,3 +278,35 @@ def _epoch_function(model, x, y):
 
     model._tune_jobs_epoch, model._tune_jobs_epoch_key = epoch, key
     return epoch
+
+
+def _validation_function(model, x, y):
+    """The model's traced validation for inputs of this shape and type (traced once per model)."""
+    import tensorflow as tf
+
+    key = _signature_key(x, y)
+    if getattr(model, "_tune_jobs_validation_key", None) == key:
+        return model._tune_jobs_validation
+
+    @tf.function(autograph=False, input_signature=_signature(x, y)[:2] + [tf.TensorSpec([], tf.int64)])
+    def validate(x, y, batch_size):
+        rows = tf.shape(x, out_type=tf.int64)[0]
+
+        def step(start):
+            model.test_step((x[start:start + batch_size], y[start:start + batch_size]))
+            return (start + batch_size,)
+
+        tf.while_loop(lambda start: start < rows, step, (tf.constant(0, tf.int64),))
+
+    model._tune_jobs_validation, model._tune_jobs_validation_key = validate, key
+    return validate
+
+
+def _signature_key(x, y) -> str:
+    return f"{tuple(x.shape[1:])} {x.dtype.name} {tuple(y.shape[1:])} {y.dtype.name}"
+
+
+def _signature(x, y) -> list:
+    import tensorflow as tf
+
+    return [tf.TensorSpec([None, *x.shape[1:]], x.dtype), tf.TensorSpec([None, *y.shape[1:]], y.dtype)]

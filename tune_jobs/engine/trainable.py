@@ -17,7 +17,7 @@ from typing import Any, Callable, Mapping
 
 import numpy as np
 
-from tune_jobs.engine import retries, warm_workers
+from tune_jobs.engine import kept_folds, retries, warm_workers
 from tune_jobs.engine.fold_training import EVERY_EPOCH, FitOrders, OwnEpochs, Reports, TakingTurns, more_steps_per_call
 from tune_jobs.jobs.base import Job
 from tune_jobs.records.results import Recorded
@@ -75,7 +75,7 @@ def train_folds(config: Mapping[str, Any], job: Job, data: Mapping[str, np.ndarr
     started = time.monotonic()
     prepare_keras(threads=threads, seed=seed)
     x, y = data["x_train"], data["y_train"]
-    splits = [(x[tr], y[tr], x[va], y[va]) for tr, va in job.splits(y, cv, seed)]
+    splits = kept_folds.folds(x, y, job.splits(y, cv, seed))  # those of the last trial here, if the same
     reported = reports.epochs(config["epochs"])
     job = replace(job, scorer=job.scorer_for(config))
     trainer = TakingTurns(job, [job.model(config) for _ in splits], splits)  # in fold order: the seeded weights
