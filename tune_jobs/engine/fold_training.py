@@ -10,8 +10,10 @@ its turn: Keras traces a model's steps once per trial instead of once per fold (
 shape in a trial process, where ``kept_models`` keeps it). A turn is a fold's epochs up to the next
 report: one epoch in lockstep, all of them when the trial reports once. Each epoch is one call into
 TensorFlow (:class:`OwnEpochs`: the model's ``train_step`` over the rows in ``fit``'s order, without
-``fit``'s input pipeline: the same numbers in 0.72-0.80 of a sweep's time), or, where a job's fit
-options need Keras' ``fit``, the turn's epochs in one ``fit``.
+``fit``'s input pipeline: the same numbers in 0.72-0.80 of a sweep's time), and so is each
+validation (the model's ``test_step``, as ``evaluate`` runs it); or, where a job's fit options need
+Keras' ``fit``, the turn's epochs in one ``fit``. The folds' rows come as tensors a trial process
+keeps from trial to trial (``kept_folds``).
 
 The folds fused into one Keras model (k copies side by side, issue 13's proposal) lost to these
 turns: 1.27x their time at 2 threads (BENCHMARKS.md, section 14c); that trainer lives on only as
