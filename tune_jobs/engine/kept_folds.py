@@ -2,9 +2,9 @@
 
 Every trial of a sweep splits the same data into the same folds, and each copied its folds' rows
 out of the data and again into tensors: on the full data, 4% and 15% of a one-epoch trial (ASHA's
-first rung; BENCHMARKS.md, section 14c), and its validation copied the validation rows once more. A trial process (a reused Ray
-Tune actor, a warm task) keeps the folds it made last; the next trial on the same data and the
-same folds takes them as they are.
+first rung; BENCHMARKS.md, section 14c), and its validation copied the validation rows once more.
+A trial process (a reused Ray Tune actor, a warm task) keeps the folds it made last; the next trial
+on the same data and the same folds takes them as they are (BENCHMARKS.md, section 14d).
 
 The key is where the data lies in memory and which rows each fold has. The kept entry holds the
 data's arrays, so no other array can lie there while it is kept (an array from Ray's object store
