@@ -2,18 +2,29 @@
 unit of compute, and how much of a trial's time lies outside its folds' fits (a trial's start,
 slicing the data, building the models).
 
-    python benchmarks/epoch_cost.py RUN_DIR [RUN_DIR ...] [--epochs 15]
+    python benchmarks/epoch_cost.py RUN_DIR [RUN_DIR ...] [--epochs 15] [--breakdown]
 
 Read with the report's own reader (``records.runs``): for all its ended trials,
 and for those that trained ``--epochs`` epochs (trials of the same length compare their per-epoch
 cost without the first epoch's tracing weighing more in short ones). BENCHMARKS.md, section 13c.
+
+``--breakdown`` (section 14d) adds, per searcher: the fit seconds per epoch x fold for each value of
+each hyperparameter; the median epoch of the first fold and of the others in one-epoch trials (the
+first pays a trace where the model's shape is new to its process); and, where a run directory
+still has Ray's trial folders (``tune/``, whose results name the trial's process), how many trials
+were the first of their model shape in their process (the shape: the configuration without
+``lr``, ``batch_size`` and ``epochs``, which ``kept_models`` does not key on), how many met a
+shape their process had seen before, and of those how many ``kept_models``' cache (replayed in
+the trials' order) had let go.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import statistics
 import sys
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -24,16 +35,23 @@ def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("runs", nargs="+")
     p.add_argument("--epochs", type=int, default=15, help="trials of this many epochs, apart (default: 15)")
+    p.add_argument("--breakdown", action="store_true", help="by hyperparameter value, first fold, model shape")
     args = p.parse_args()
     from tune_jobs.records.results import per_fold
     from tune_jobs.records.runs import load_runs
 
     groups: dict[str, list[dict]] = defaultdict(list)
+    shapes: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # searcher -> shape_counts, summed
     for run in load_runs(args.runs):
+        params = [p for p in run.spec.columns if p != "epochs"]
         for row in run.rows:
             if row["status"] in ("ok", "stopped") and row["epochs"]:
                 groups[run.label].append({"epochs": int(row["epochs"]), "cv": run.settings.cv, "time": float(row["time_s"]),
-                                          "fit": sum(per_fold(row, "fold_fit_s") or [0.0])})
+                                          "folds": per_fold(row, "fold_fit_s") or [0.0],
+                                          "fit": sum(per_fold(row, "fold_fit_s") or [0.0]),
+                                          "values": {p: row.get(p, "") for p in params}})
+        if args.breakdown:
+            shapes[run.label] = [a + b for a, b in zip(shapes[run.label], shape_counts(run.path / "tune"))]
     print(f"{'searcher':14s} {'trials':>6s} {'epochs x folds':>14s} {'s / epoch x fold':>16s} "
           f"{'fit s / epoch x fold':>20s} {'s outside fits / trial':>22s} {f'fit s / epoch x fold, {args.epochs}-epoch trials (n)':>40s}")
     for label, rows in groups.items():
@@ -43,7 +61,57 @@ def main() -> int:
         print(f"{label:14s} {len(rows):6d} {compute:14d} {sum(r['time'] for r in rows) / compute:16.3f} "
               f"{sum(r['fit'] for r in rows) / compute:20.3f} {sum(r['time'] - r['fit'] for r in rows) / len(rows):22.2f} "
               f"{f'{long_fit:.3f} ({len(long)})':>40s}")
+    if args.breakdown:
+        for label, rows in groups.items():
+            breakdown(label, rows, shapes.get(label))
     return 0
+
+
+def breakdown(label: str, rows: list[dict], shapes: list[int] | None) -> None:
+    print(f"\n{label}: fit s per epoch x fold by value")
+    for param in rows[0]["values"]:
+        cost: dict[str, list[float]] = defaultdict(lambda: [0.0, 0])
+        for r in rows:
+            cost[r["values"][param]][0] += r["fit"]
+            cost[r["values"][param]][1] += r["epochs"] * r["cv"]
+        print(f"  {param}: " + ", ".join(f"{v} {f / n:.3f} ({n})" for v, (f, n) in sorted(cost.items())))
+    short = [r["folds"] for r in rows if r["epochs"] == 1 and len(r["folds"]) > 1]
+    if short:
+        print(f"  one-epoch trials ({len(short)}): median epoch of the first fold {statistics.median(f[0] for f in short):.3f} s, "
+              f"of the others {statistics.median(v for f in short for v in f[1:]):.3f} s")
+    if shapes and sum(shapes):
+        print(f"  trials the first of their model shape in their process: {shapes[0]}; "
+              f"of a shape their process had seen: {shapes[1]} ({shapes[2]} of them after kept_models let it go)")
+
+
+def shape_counts(tune_dir: Path) -> tuple[int, int, int]:
+    """(trials first of their shape in their process, trials of a shape seen there before, of
+    those the ones ``kept_models``' least-recently-used cache of ``KEEP`` shapes had let go), from
+    Ray's trial folders; zeros where the run directory has none."""
+    from tune_jobs.engine import kept_models
+
+    started = []
+    for result in tune_dir.glob("*/result.json"):
+        lines = [json.loads(line) for line in result.read_text().splitlines() if line.strip()]
+        if lines:
+            config = lines[0].get("config") or json.loads((result.parent / "params.json").read_text())
+            shape = tuple(sorted((k, str(v)) for k, v in config.items() if k not in ("lr", "batch_size", "epochs")))
+            started.append((lines[0]["timestamp"], lines[0]["pid"], shape))
+    seen: dict[int, set] = defaultdict(set)
+    kept: dict[int, OrderedDict] = defaultdict(OrderedDict)  # kept_models' cache, replayed per process
+    first = again = evicted = 0
+    for _, pid, shape in sorted(started, key=lambda s: s[0]):
+        if shape in seen[pid]:
+            again += 1
+            evicted += shape not in kept[pid]
+        else:
+            first += 1
+            seen[pid].add(shape)
+        kept[pid][shape] = True
+        kept[pid].move_to_end(shape)
+        while len(kept[pid]) > kept_models.KEEP:
+            kept[pid].popitem(last=False)
+    return first, again, evicted
 
 
 if __name__ == "__main__":

@@ -259,53 +259,56 @@ def _epoch_function(model, x, y):
     """The model's traced epoch for inputs of this shape and type (traced once per model)."""
     import tensorflow as tf
 
-    key = _signature_key(x, y)
-    if getattr(model, "_tune_jobs_epoch_key", None) == key:
-        return model._tune_jobs_epoch
-
     # An explicit while loop, not AutoGraph, as Keras' own trainer does: AutoGraph converts a loop
     # by reading this file's source, which fails where the source is gone or changed under a
     # running sweep.
-    @tf.function(autograph=False, input_signature=[*_signature(x, y), tf.TensorSpec([None], tf.int64),
-                                                   tf.TensorSpec([], tf.int64)])
-    def epoch(x, y, order, batch_size):
-        rows = tf.shape(order, out_type=tf.int64)[0]
+    def trace():
+        @tf.function(autograph=False, input_signature=[*_signature(x, y), tf.TensorSpec([None], tf.int64),
+                                                       tf.TensorSpec([], tf.int64)])
+        def epoch(x, y, order, batch_size):
+            rows = tf.shape(order, out_type=tf.int64)[0]
 
-        def step(start):
-            batch = order[start:start + batch_size]
-            model.train_step((tf.gather(x, batch), tf.gather(y, batch)))
-            return (start + batch_size,)
+            def step(start):
+                batch = order[start:start + batch_size]
+                model.train_step((tf.gather(x, batch), tf.gather(y, batch)))
+                return (start + batch_size,)
 
-        tf.while_loop(lambda start: start < rows, step, (tf.constant(0, tf.int64),))
+            tf.while_loop(lambda start: start < rows, step, (tf.constant(0, tf.int64),))
 
-    model._tune_jobs_epoch, model._tune_jobs_epoch_key = epoch, key
-    return epoch
+        return epoch
+
+    return _kept_on(model, "epoch", x, y, trace)
 
 
 def _validation_function(model, x, y):
     """The model's traced validation for inputs of this shape and type (traced once per model)."""
     import tensorflow as tf
 
-    key = _signature_key(x, y)
-    if getattr(model, "_tune_jobs_validation_key", None) == key:
-        return model._tune_jobs_validation
+    def trace():
+        @tf.function(autograph=False, input_signature=[*_signature(x, y), tf.TensorSpec([], tf.int64)])
+        def validate(x, y, batch_size):
+            rows = tf.shape(x, out_type=tf.int64)[0]
 
-    @tf.function(autograph=False, input_signature=_signature(x, y)[:2] + [tf.TensorSpec([], tf.int64)])
-    def validate(x, y, batch_size):
-        rows = tf.shape(x, out_type=tf.int64)[0]
+            def step(start):
+                model.test_step((x[start:start + batch_size], y[start:start + batch_size]))
+                return (start + batch_size,)
 
-        def step(start):
-            model.test_step((x[start:start + batch_size], y[start:start + batch_size]))
-            return (start + batch_size,)
+            tf.while_loop(lambda start: start < rows, step, (tf.constant(0, tf.int64),))
 
-        tf.while_loop(lambda start: start < rows, step, (tf.constant(0, tf.int64),))
+        return validate
 
-    model._tune_jobs_validation, model._tune_jobs_validation_key = validate, key
-    return validate
+    return _kept_on(model, "validation", x, y, trace)
 
 
-def _signature_key(x, y) -> str:
-    return f"{tuple(x.shape[1:])} {x.dtype.name} {tuple(y.shape[1:])} {y.dtype.name}"
+def _kept_on(model, name: str, x, y, trace: Callable[[], Any]):
+    """``trace()``'s function, kept on the model for inputs of this shape and type: a model that
+    ``kept_models`` keeps does not trace it again."""
+    key = f"{tuple(x.shape[1:])} {x.dtype.name} {tuple(y.shape[1:])} {y.dtype.name}"
+    kept = getattr(model, f"_tune_jobs_{name}", None)
+    if kept is None or kept[0] != key:
+        kept = key, trace()
+        setattr(model, f"_tune_jobs_{name}", kept)
+    return kept[1]
 
 
 def _signature(x, y) -> list:
