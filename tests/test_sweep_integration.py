@@ -116,7 +116,8 @@ def test_a_stopped_then_killed_sweep_resumes_without_repeats(real_data_dir, ray_
     text = "grid:\n  activation: [relu, swish, selu]\n  lr: [0.001, 0.01]\n  batch_size: [256]\n  epochs: [2]\n"
     space = write_space(text)
     out = tmp_path / "runs"
-    argv = ["--space", str(space), "--workers", "1", "--max-train-samples", "1500", "--no-refit",
+    # Trials of a few seconds: the kill lands while the sweep still has trials to run
+    argv = ["--space", str(space), "--workers", "1", "--max-train-samples", "4500", "--no-refit",
             "--data-dir", str(real_data_dir), "--out", str(out)]
 
     # Ray saves its state as a session starts and as it stops, and not between (a resumed session
@@ -169,7 +170,6 @@ def interrupt(argv: list[str], out: Path, at_least: int, ray_tmpdir: Path, sig: 
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, **(env or {})})
     try:
         wait_for_rows(out, at_least=at_least, timeout=240)
-        time.sleep(1.5)  # Ray snapshots its experiment state every second (TUNE_GLOBAL_CHECKPOINT_S)
         if sig == signal.SIGTERM:
             os.kill(driver.pid, sig)
         else:
