@@ -11,6 +11,7 @@ import pytest
 from reports import GRID, grid_rows, make_run, trial
 
 from tune_jobs.jobs.objective import SEED_OBJECTIVE as ACCURACY
+from tune_jobs.records import machine
 from tune_jobs.records.runs import load_runs
 from tune_jobs.report import anytime, comparison, importance
 from tune_jobs.report import build as report
@@ -266,3 +267,37 @@ def test_a_published_run_made_before_jobs_still_loads_and_reports(tmp_path):
     assert run.summary["test_score"] == pytest.approx(0.8947, abs=1e-4)
     assert report.main([str(published), "--out", str(tmp_path / "report")]) == 0
     assert "0.8969 mean CV accuracy" in (tmp_path / "report" / "report.md").read_text()
+
+
+EPYC = ("processor\t: 0\nvendor_id\t: AuthenticAMD\nmodel name\t: AMD EPYC 9B14\n"
+        "flags\t\t: fpu sse2 avx fma avx2 bmi2\n\nprocessor\t: 1\nmodel name\t: AMD EPYC 9B14\nflags\t\t: fpu\n")
+XEON = "processor\t: 0\nmodel name\t: Intel Xeon Platinum 8481C\nflags\t\t: avx2 fma avx512f amx_tile amx_bf16\n"
+
+
+def test_the_machine_is_the_first_processors_model_and_the_instruction_sets_tensorflow_picks_kernels_by():
+    epyc = machine.describe(EPYC)
+    assert epyc["cpu"] == "AMD EPYC 9B14" and epyc["isa"] == ["avx2", "fma"]  # bmi2, sse2: not listed
+    assert machine.describe(XEON)["isa"] == ["avx2", "fma", "avx512f", "amx_tile", "amx_bf16"]
+    assert machine.label(epyc) == "AMD EPYC 9B14, avx2 fma"
+    assert machine.describe("")["isa"] == []  # no /proc/cpuinfo (macOS, Windows): the flags are unknown
+
+
+def test_runs_on_different_cpus_and_a_run_whose_sessions_moved_are_flagged(tmp_path):
+    epyc, xeon = machine.describe(EPYC), machine.describe(XEON)
+    grid = make_run(tmp_path, "grid", grid_rows(), machines=[epyc])
+    moved = make_run(tmp_path, "random-0", [trial("r1", "relu", 0.01, 0.8)], searcher="random",
+                     machines=[epyc, xeon])
+    older = make_run(tmp_path, "random-1", [trial("r2", "relu", 0.01, 0.7)], searcher="random", search_seed=1)
+    runs = load_runs([grid, moved, older])
+    found = comparison.machine_warnings(runs)
+    assert found == [
+        "MIXED CPUS: the sessions of random-0 (random) ran on different CPUs (AMD EPYC 9B14, avx2 fma; "
+        "Intel Xeon Platinum 8481C, avx2 fma avx512f amx_tile amx_bf16): its wall and CPU seconds mix their speeds",
+        "DIFFERENT CPUS: compare wall and CPU seconds only between runs on the same CPU (AMD EPYC 9B14, avx2 fma: "
+        "grid, random-0; Intel Xeon Platinum 8481C, avx2 fma avx512f amx_tile amx_bf16: random-0)"]
+    per_run = {r["run"]: r["cpu"] for r in comparison.run_table(runs, comparison.reference(runs))}
+    assert per_run == {"grid": "AMD EPYC 9B14, avx2 fma", "random-0": "AMD EPYC 9B14, avx2 fma / Intel Xeon "
+                       "Platinum 8481C, avx2 fma avx512f amx_tile amx_bf16", "random-1": None}  # made before
+    same = load_runs([grid, make_run(tmp_path, "optuna-0", [trial("o1", "relu", 0.01, 0.8)], searcher="optuna",
+                                     machines=[dict(epyc)])])
+    assert comparison.machine_warnings(same) == []

@@ -17,6 +17,7 @@ import pytest
 from tune_jobs import fashion
 from tune_jobs.report import build as report
 from tune_jobs.engine.local_cluster import end_processes_under
+from tune_jobs.records import machine
 from tune_jobs.records.rundir import read_csv
 
 pytestmark = pytest.mark.integration
@@ -83,6 +84,7 @@ def test_a_reduced_grid_on_two_workers_records_its_failing_trials_and_goes_on(re
     assert summary["n_train"] == 3000 and summary["n_test"] == 10000
     assert summary["cpus_per_trial"] == pytest.approx((os.cpu_count() or 1) / 2, abs=1e-3)
     assert summary["versions"]["ray"] and summary["versions"]["tensorflow"]
+    assert summary["machines"] == [machine.describe()] and summary["machines"][0]["cpu"]
     assert (run_dir / "space.yaml").read_text() == REDUCED
     assert (run_dir / "tune" / "tuner.pkl").is_file()  # what Ray needs to resume
     terminal = capfd.readouterr().out
@@ -153,6 +155,7 @@ def test_a_stopped_then_killed_sweep_resumes_without_repeats(real_data_dir, ray_
             assert result.get("from_records", False) == (row["trial_id"] not in stopped), (row, result)
     summary = json.loads((run_dir / "summary.json").read_text())
     assert summary["finished"] and summary["n_trials"] == 6
+    assert summary["machines"] == [machine.describe()]  # three sessions on this machine: recorded once
     # A finished run directory copied elsewhere (rsync-down), the original gone, still reports
     copy = tmp_path / "elsewhere" / run_dir.name
     shutil.copytree(run_dir, copy)

@@ -19,7 +19,7 @@ from typing import Any, Callable, Iterator
 from tune_jobs.errors import BadInput
 from tune_jobs.jobs.base import Data, Job
 from tune_jobs.jobs.objective import Objective
-from tune_jobs.records import rundir
+from tune_jobs.records import machine, rundir
 from tune_jobs.records.results import best_row, config_of, read_trials, Recorded, summarize
 from tune_jobs.records.optuna_study import write_study
 from tune_jobs.records.summary import read_summary
@@ -62,7 +62,8 @@ def run_sweep(settings: RunSettings, spec: Spec, job: Job, data: Data, run_dir: 
         finally:
             if started_ray and not keep_ray:
                 ray.shutdown()
-    wall_s = time.monotonic() - started + _previous_wall_s(run_dir, resume)
+    before = read_summary(run_dir / rundir.SUMMARY) if resume else {}
+    wall_s = time.monotonic() - started + float(before.get("wall_s", 0.0))
     summary = {
         "name": spec.name, "job": settings.job, "objective": job.objective.to_json(),
         "searcher": settings.searcher, "scheduler": settings.scheduler, "space": str(spec.path),
@@ -72,6 +73,7 @@ def run_sweep(settings: RunSettings, spec: Spec, job: Job, data: Data, run_dir: 
         "wall_s": round(wall_s, 1), "workers": settings.workers, "cpus_per_trial": cpus,
         "cv": settings.cv, "seed": settings.seed, "search_seed": settings.searcher_seed,
         "n_train": int(len(data.y_train)), "n_test": int(len(data.y_test)), "versions": versions(),
+        "machines": machine.with_this_session(before.get("machines", [])),
     }
     rundir.write_json(run_dir / rundir.SUMMARY, summary)
     if settings.searcher != "optuna":  # the optuna searcher keeps its own study as it goes
@@ -500,7 +502,3 @@ def versions() -> dict[str, str | None]:
         except metadata.PackageNotFoundError:
             found[package] = None
     return found
-
-
-def _previous_wall_s(run_dir: Path, resume: bool) -> float:
-    return float(read_summary(run_dir / rundir.SUMMARY).get("wall_s", 0.0)) if resume else 0.0

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Sequence
 
 from tune_jobs.jobs.objective import Objective
+from tune_jobs.records import machine
 from tune_jobs.records.results import best_row, column_of, number, score, summarize
 from tune_jobs.records.runs import Run
 from tune_jobs.report import anytime
@@ -84,6 +85,7 @@ def run_table(runs: Sequence[Run], ref: Reference) -> list[dict[str, Any]]:
             "epochs_x_folds": counts["epochs_total"],
             "cpu_s": round(counts["trial_time_s"] * cpus, 1) if cpus else None,
             "wall_s": run.summary.get("wall_s"),
+            "cpu": " / ".join(cpu_labels(run)) or None,
             "epochs_x_folds_to_reach": anytime.compute_to_reach(points, ref.target, ref.objective),
             "seconds_to_reach": anytime.time_to_reach(points, ref.target, ref.objective),
         })
@@ -117,6 +119,27 @@ def summary_table(per_run: Sequence[dict[str, Any]], ref: Reference) -> list[dic
             "reach_vs_grid": reach / ref.grid_compute if reach is not None and ref.grid_compute else None,
         })
     return table
+
+
+def cpu_labels(run: Run) -> list[str]:
+    """The CPUs the run's sessions ran on, one label each (none for runs made before tune-jobs
+    recorded them)."""
+    return list(dict.fromkeys(machine.label(m) for m in run.summary.get("machines", [])))
+
+
+def machine_warnings(runs: Sequence[Run]) -> list[str]:
+    """Runs, or sessions of one run, on different CPUs: their seconds do not compare."""
+    found = [f"MIXED CPUS: the sessions of {run.path.name} ({run.label}) ran on different CPUs "
+             f"({'; '.join(cpu_labels(run))}): its wall and CPU seconds mix their speeds"
+             for run in runs if len(cpu_labels(run)) > 1]
+    by_cpu: dict[str, list[str]] = {}
+    for run in runs:
+        for cpu in cpu_labels(run):
+            by_cpu.setdefault(cpu, []).append(run.path.name)
+    if len(by_cpu) > 1:
+        found.append("DIFFERENT CPUS: compare wall and CPU seconds only between runs on the same CPU ("
+                     + "; ".join(f"{cpu}: {', '.join(names)}" for cpu, names in by_cpu.items()) + ")")
+    return found
 
 
 def best_config(run: Run) -> str:
@@ -155,6 +178,7 @@ def warnings(runs: Sequence[Run], groups_: Sequence[Group], ref: Reference) -> l
         if len(group.runs) == 1 and group.runs[0].settings.searcher != "grid":
             found.append(f"ONE SEED: {group.label} ran once; its result has no spread over seeds")
     found.extend(tie_warnings(runs))
+    found.extend(machine_warnings(runs))
     if math.isnan(ref.score):
         found.append("NO REFERENCE: no run scored a trial")
     return found
