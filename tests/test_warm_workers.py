@@ -29,14 +29,16 @@ def test_a_stopped_trial_ends_where_tune_stopped_it_and_its_process_trains_the_n
     trial = ray.remote(num_cpus=1)(StandInTrial).remote()
     stopped = ray.get(trial.run.remote(counting_train, str(folders[0]), 5, stop_after=2))
     assert [r["epoch"] for r in stopped] == [1, 2]
+    # The next trial at once, as Tune starts it on the actor it reuses: the stopped trial returned
+    # only once its task had ended, so the task's process is free to train it (not a new process)
+    following = ray.get(trial.run.remote(counting_train, str(folders[1]), 2))
+    assert [r["epoch"] for r in following] == [1, 2]
     time.sleep(2)  # two more epochs' time
     files = sorted(p.name for p in folders[0].iterdir())
     # It waited for Tune's answer after each epoch; the third began (if at all) only as Ray's cancel
     # came, and was cut short.
     assert files in (["began-1", "began-2", "ended-1", "ended-2"],
                      ["began-1", "began-2", "began-3", "ended-1", "ended-2"]), files
-    following = ray.get(trial.run.remote(counting_train, str(folders[1]), 2))
-    assert [r["epoch"] for r in following] == [1, 2]
     ray.kill(trial)  # Tune ends its trial actors with every fit: the next sweep's trial is another actor
     next_sweep = ray.get(ray.remote(num_cpus=1)(StandInTrial).remote().run.remote(counting_train, str(folders[2]), 1))
     assert {r["pid"] for r in stopped + following + next_sweep} == {stopped[0]["pid"]}  # one process, kept

@@ -33,6 +33,9 @@ SYSTEM_CONFIG = {"num_workers_soft_limit": 4 * (os.cpu_count() or 1) + 4,
 
 Report = Callable[[dict], None]
 SWITCH = "TUNE_JOBS_WARM_WORKERS"
+# How long a stopped trial waits for its task to end: as long as Tune waits for a reused actor's
+# trial thread before it replaces the actor (TUNE_FUNCTION_THREAD_TIMEOUT_S), and with it the task.
+STOP_WAIT_S = 2.0
 
 _session: tuple[str, int | None] | None = None  # the node and CPU count of the local Ray tune-jobs started
 _kept: str | None = None  # the node of a local Ray that a notebook's sweep left running
@@ -96,7 +99,18 @@ def run(train: Callable[..., None], *args: Any, threads: int, report: Report, **
             if result is not None:  # None: the task's question "go on?", answered by asking for the next
                 report(result)
     finally:
-        ray.cancel(results)  # a stopped trial (Tune's report raised): its task ends, its process stays
+        _end(results)  # a stopped trial (Tune's report raised): its task ends, its process stays
+
+
+def _end(results) -> None:
+    """Cancel a trial's task and wait until it has ended. Tune starts the next trial on the actor
+    it reuses at once, and a task sent while the last one still runs gets a new process, which
+    imports TensorFlow again (7-13 s of a trial: BENCHMARKS.md, section 14e). A stop lands at a
+    report, where the task waits for it: at once."""
+    import ray
+
+    ray.cancel(results)
+    ray.wait([results.completed()], timeout=STOP_WAIT_S)
 
 
 @functools.cache
