@@ -1,6 +1,7 @@
 """Where the drop-in's whole process goes: its benchmark's tune-jobs side, in one process, with the
-runner's phases timed (before the search, Ray's start, the trials, Ray's shutdown) and each trial's
-own time from its trials.csv.
+runner's phases timed (before the search, Ray's start, the trials, Ray's shutdown), each trial's
+own time from its trials.csv, and when the first trial began after Tune's start (from the trials'
+result.json: Tune's own start and its trial actors' processes).
 
     python benchmarks/dropin_phases.py [--samples 12000] [--epochs 3] [--n-jobs 2]
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import json
 import sys
 import tempfile
 import time
@@ -59,7 +61,7 @@ def main() -> None:
     data = load_fashion_mnist()
     x, y = data.x_train[:args.samples], data.y_train[:args.samples]
     search_began = time.monotonic() - STARTED
-    search = GridSearchCV(KerasClassifier(build_fn=create_model), grid(args.epochs), cv=3, n_jobs=args.n_jobs,
+    search = GridSearchCV(KerasClassifier(build_fn=create_model), grid("eight", args.epochs), cv=3, n_jobs=args.n_jobs,
                           refit=False, out=tempfile.mkdtemp(prefix="dropin-phases-")).fit(x, y)
     ended = time.monotonic() - STARTED
 
@@ -76,6 +78,15 @@ def main() -> None:
     firsts, later = times[:args.n_jobs], times[args.n_jobs:]
     print(f"trials: the first {len(firsts)} (one per worker) {', '.join(f'{t:.1f}' for t in firsts)} s; "
           f"later ones {min(later):.1f}-{max(later):.1f} s")
+    began = min(trial_starts(search.run_dir_)) - (time.time() - time.monotonic()) - STARTED
+    print(f"the first trial began {began - first['fit'][0]:.1f} s after Tuner.fit did (Tune's start, its actors' "
+          f"processes; result.json's timestamps are whole seconds)")
+
+
+def trial_starts(run_dir: Path) -> list[float]:
+    """When each trial's trainable began (epoch seconds): its last result's time less its running time."""
+    lasts = [json.loads(path.read_text().splitlines()[-1]) for path in run_dir.glob("tune/*/result.json")]
+    return [last["timestamp"] - last["time_total_s"] for last in lasts]
 
 
 if __name__ == "__main__":
