@@ -15,7 +15,8 @@ still has Ray's trial folders (``tune/``, whose results name the trial's process
 were the first of their model shape in their process (the shape: the configuration without
 ``lr``, ``batch_size`` and ``epochs``, which ``kept_models`` does not key on), how many met a
 shape their process had seen before, and of those how many ``kept_models``' cache (replayed in
-the trials' order) had let go.
+the trials' order) had let go; and each trial's set-up before its first report (section 14e:
+the trials whose process was new to the run, TensorFlow imported there).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from collections import OrderedDict, defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+SLOW_SETUP_S = 3.0  # a set-up this long imported TensorFlow: the trial's process was new
 sys.path.insert(0, str(ROOT))
 
 
@@ -42,6 +44,7 @@ def main() -> int:
 
     groups: dict[str, list[dict]] = defaultdict(list)
     shapes: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # searcher -> shape_counts, summed
+    setups: dict[str, list[float]] = defaultdict(list)  # searcher -> each trial's set-up seconds
     for run in load_runs(args.runs):
         params = [p for p in run.spec.columns if p != "epochs"]
         for row in run.rows:
@@ -51,7 +54,9 @@ def main() -> int:
                                           "fit": sum(per_fold(row, "fold_fit_s") or [0.0]),
                                           "values": {p: row.get(p, "") for p in params}})
         if args.breakdown:
-            shapes[run.label] = [a + b for a, b in zip(shapes[run.label], shape_counts(run.path / "tune"))]
+            reports = first_reports(run.path / "tune")
+            shapes[run.label] = [a + b for a, b in zip(shapes[run.label], shape_counts(reports))]
+            setups[run.label] += [setup for *_, setup in reports]
     print(f"{'searcher':14s} {'trials':>6s} {'epochs x folds':>14s} {'s / epoch x fold':>16s} "
           f"{'fit s / epoch x fold':>20s} {'s outside fits / trial':>22s} {f'fit s / epoch x fold, {args.epochs}-epoch trials (n)':>40s}")
     for label, rows in groups.items():
@@ -63,11 +68,11 @@ def main() -> int:
               f"{f'{long_fit:.3f} ({len(long)})':>40s}")
     if args.breakdown:
         for label, rows in groups.items():
-            breakdown(label, rows, shapes.get(label))
+            breakdown(label, rows, shapes.get(label), setups.get(label))
     return 0
 
 
-def breakdown(label: str, rows: list[dict], shapes: list[int] | None) -> None:
+def breakdown(label: str, rows: list[dict], shapes: list[int] | None, setups: list[float] | None) -> None:
     print(f"\n{label}: fit s per epoch x fold by value")
     for param in rows[0]["values"]:
         cost: dict[str, list[float]] = defaultdict(lambda: [0.0, 0])
@@ -82,35 +87,49 @@ def breakdown(label: str, rows: list[dict], shapes: list[int] | None) -> None:
     if shapes and sum(shapes):
         print(f"  trials the first of their model shape in their process: {shapes[0]}; "
               f"of a shape their process had seen: {shapes[1]} ({shapes[2]} of them after kept_models let it go)")
+    if setups:
+        slow = [s for s in setups if s > SLOW_SETUP_S]
+        print(f"  set-up before the first report (its seconds less the folds' fits): median {statistics.median(setups):.2f} s; "
+              f"{len(slow)} trials over {SLOW_SETUP_S:g} s ({sum(slow):.1f} s in all: a process new to the run)")
 
 
-def shape_counts(tune_dir: Path) -> tuple[int, int, int]:
-    """(trials first of their shape in their process, trials of a shape seen there before, of
-    those the ones ``kept_models``' least-recently-used cache of ``KEEP`` shapes had let go), from
-    Ray's trial folders; zeros where the run directory has none."""
-    from tune_jobs.engine import kept_models
-
-    started = []
+def first_reports(tune_dir: Path) -> list[tuple[float, int, tuple, float]]:
+    """Per trial, from Ray's trial folders (none where the run directory has none): when it first
+    reported, the process that trained it, its model shape (the configuration without ``lr``,
+    ``batch_size`` and ``epochs``, which ``kept_models`` does not key on) and its set-up: its
+    seconds before that first report less its folds' fits (a trial in a process new to the run
+    imports TensorFlow there)."""
+    found = []
     for result in tune_dir.glob("*/result.json"):
         lines = [json.loads(line) for line in result.read_text().splitlines() if line.strip()]
         if lines:
-            config = lines[0].get("config") or json.loads((result.parent / "params.json").read_text())
+            first = lines[0]
+            config = first.get("config") or json.loads((result.parent / "params.json").read_text())
             shape = tuple(sorted((k, str(v)) for k, v in config.items() if k not in ("lr", "batch_size", "epochs")))
-            started.append((lines[0]["timestamp"], lines[0]["pid"], shape))
+            found.append((first["timestamp"], first.get("train_pid", first["pid"]), shape,
+                          first.get("train_time_s", 0.0) - sum(first.get("fold_fit_s", []))))
+    return found
+
+
+def shape_counts(reports: list[tuple[float, int, tuple, float]]) -> tuple[int, int, int]:
+    """(trials first of their shape in their process, trials of a shape seen there before, of
+    those the ones ``kept_models``' least-recently-used cache of ``KEEP`` shapes had let go)."""
+    from tune_jobs.engine import kept_models
+
     seen: dict[int, set] = defaultdict(set)
     kept: dict[int, OrderedDict] = defaultdict(OrderedDict)  # kept_models' cache, replayed per process
     first = again = evicted = 0
-    for _, pid, shape in sorted(started, key=lambda s: s[0]):
-        if shape in seen[pid]:
+    for _, process, shape, _ in sorted(reports, key=lambda s: s[0]):
+        if shape in seen[process]:
             again += 1
-            evicted += shape not in kept[pid]
+            evicted += shape not in kept[process]
         else:
             first += 1
-            seen[pid].add(shape)
-        kept[pid][shape] = True
-        kept[pid].move_to_end(shape)
-        while len(kept[pid]) > kept_models.KEEP:
-            kept[pid].popitem(last=False)
+            seen[process].add(shape)
+        kept[process][shape] = True
+        kept[process].move_to_end(shape)
+        while len(kept[process]) > kept_models.KEEP:
+            kept[process].popitem(last=False)
     return first, again, evicted
 
 

@@ -5,6 +5,7 @@ real Keras trials starts no new TensorFlow process and scores exactly as the fir
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from pathlib import Path
@@ -80,6 +81,10 @@ def test_a_second_sweep_starts_no_new_tensorflow_process_and_scores_as_the_first
     first = sweep(tmp_path / "first")
     warm = tensorflow_processes(shared_ray)
     assert 1 <= len(warm) <= 2  # the two trials' task processes; the trials' actors never import it
+    # Each result names the process that trained it (Tune's own "pid" is the trial's actor)
+    results = [json.loads(path.read_text().splitlines()[-1]) for path in (tmp_path / "first").glob("*/tune/*/result.json")]
+    assert len(results) == 4 and {r["train_pid"] for r in results} == warm
+    assert not {r["pid"] for r in results} & warm
     second = sweep(tmp_path / "second")
     assert tensorflow_processes(shared_ray) == warm
 

@@ -10,6 +10,7 @@ It gets a plain config dict, the job and the data's object-store reference; noth
 from __future__ import annotations
 
 import gc
+import os
 import socket
 import time
 from dataclasses import dataclass, replace
@@ -92,7 +93,7 @@ def epoch_result(scores: list[dict[str, float]], spent: np.ndarray, objective, e
                  seconds: float) -> dict:
     """What a trial reports after an epoch of every fold: the objective's mean and spread over the
     folds, and per fold its score and its seconds so far fitting and scoring (scikit-learn's
-    cv_results_ reads them from trials.csv)."""
+    cv_results_ reads them from trials.csv), and where and in which process it trained."""
     metric = objective.metric
     validated = [s[f"val_{metric}"] for s in scores]
     result = {
@@ -105,6 +106,7 @@ def epoch_result(scores: list[dict[str, float]], spent: np.ndarray, objective, e
         "epoch": epoch,
         "node": node,
         "train_time_s": seconds,
+        "train_pid": os.getpid(),  # the process that trained: Tune's "pid" is its actor's, not a warm task's
     }
     if all("val_loss" in s for s in scores):
         result["cv_loss"] = float(np.mean([s["val_loss"] for s in scores]))
