@@ -22,7 +22,11 @@ from __future__ import annotations
 import functools
 import os
 import queue
+import tempfile
 import threading
+import time
+import uuid
+from pathlib import Path
 from typing import Any, Callable, Iterator
 
 # Ray ends idle worker processes beyond a soft limit (by default the node's CPU count, which Tune's
@@ -85,9 +89,10 @@ def run(train: Callable[..., None], *args: Any, threads: int, report: Report, **
     from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
     here = NodeAffinitySchedulingStrategy(ray.get_runtime_context().get_node_id(), soft=False)
+    stop = Path(tempfile.gettempdir()) / f"tune-jobs-stop-{uuid.uuid4().hex}"  # this node's: the task's too
     results = _task().options(scheduling_strategy=here,
                               runtime_env={"env_vars": {"OMP_NUM_THREADS": str(threads)}}).remote(
-        train, {**kwargs, "threads": threads}, *args)
+        train, {**kwargs, "threads": threads}, str(stop), *args)
     try:
         for ref in results:
             try:
@@ -99,18 +104,46 @@ def run(train: Callable[..., None], *args: Any, threads: int, report: Report, **
             if result is not None:  # None: the task's question "go on?", answered by asking for the next
                 report(result)
     finally:
-        _end(results)  # a stopped trial (Tune's report raised): its task ends, its process stays
+        _end(results, stop)  # a stopped trial (Tune's report raised): its task ends, its process stays
 
 
-def _end(results) -> None:
-    """Cancel a trial's task and wait until it has ended. Tune starts the next trial on the actor
-    it reuses at once, and a task sent while the last one still runs gets a new process, which
-    imports TensorFlow again (7-13 s of a trial: BENCHMARKS.md, section 14e). A stop lands at a
-    report, where the task waits for it: at once."""
+def _end(results, stop: Path) -> None:
+    """End a trial's task and wait until it has: Tune starts the next trial on the actor it reuses
+    at once, and a task sent while the last one still runs gets a new process, which imports
+    TensorFlow again (7-13 s of a trial: BENCHMARKS.md, section 14e).
+
+    A stopped trial's task waits for its "go on?" to be taken: it is taken with ``stop`` written,
+    which the task reads as its answer, and it ends at once. ``ray.cancel`` only where there is no
+    question to take (a task training, or ended): a task waiting for its answer would see a cancel
+    at its next poll, a second later."""
     import ray
 
-    ray.cancel(results)
-    ray.wait([results.completed()], timeout=STOP_WAIT_S)
+    stop.touch()
+    done = results.completed()
+    try:
+        if not _answered(results, done):
+            ray.cancel(results)
+        ray.wait([done], timeout=STOP_WAIT_S)
+    finally:
+        stop.unlink(missing_ok=True)
+
+
+def _answered(results, done, within_s: float = 0.2) -> bool:
+    """Take the task's next "go on?" if it comes within ``within_s`` (it follows each result at
+    once): whether one was taken. None where the task ended first."""
+    import ray
+
+    deadline = time.monotonic() + within_s
+    while time.monotonic() < deadline:
+        if results.next_ready():
+            try:
+                next(results)
+            except Exception:  # noqa: BLE001 - the task's end (StopIteration) or its error: no question
+                return False
+            return True
+        if ray.wait([done], timeout=0.005)[0]:
+            return False
+    return False
 
 
 @functools.cache
@@ -128,13 +161,14 @@ class _Stopped(Exception):
 _DONE = object()
 
 
-def relay(train: Callable[..., None], kwargs: dict[str, Any], *args: Any) -> Iterator[dict | None]:
+def relay(train: Callable[..., None], kwargs: dict[str, Any], stop_file: str, *args: Any) -> Iterator[dict | None]:
     """The task: ``train`` in a thread of its own; each result it reports is yielded, then a
     ``None``: with ``_generator_backpressure_num_objects=1`` a yield returns once the trial took
     what it yielded, and the trial asks for the ``None`` only after Tune has answered; only then
-    does the training go on. ``ray.cancel`` (the trial was stopped) ends the training, within a
-    step where it already went on (the cancel can end the wait before its KeyboardInterrupt
-    arrives), and returns: a KeyboardInterrupt out of a generator task would end the process too."""
+    does the training go on, unless ``stop_file`` exists by then (the trial was stopped: ``_end``).
+    A stop, or ``ray.cancel``, ends the training (a cancel within a step where it already went on:
+    the cancel can end the wait before its KeyboardInterrupt arrives) and returns: a
+    KeyboardInterrupt out of a generator task would end the process too."""
     import ray
 
     context = ray.get_runtime_context()
@@ -174,7 +208,7 @@ def relay(train: Callable[..., None], kwargs: dict[str, Any], *args: Any) -> Ite
                 raise item
             yield item
             yield None  # returns once the trial asked for it (Tune answered), or once ray.cancel came
-            if context.is_canceled():
+            if context.is_canceled() or os.path.exists(stop_file):  # the answer: stop (``_end``)
                 raise KeyboardInterrupt
             go_on.set()
     except KeyboardInterrupt:  # ray.cancel

@@ -1,0 +1,81 @@
+"""How long a stopped trial in a warm task process (``tune_jobs.engine.warm_workers``) takes to end,
+and whether the next trial, started at once on the same actor as Tune starts it, trains in the same
+process. Without TensorFlow: a stand-in training of short epochs, stopped after its second.
+
+    python benchmarks/warm_stop.py [--stops 10]
+
+Prints, per stop, the seconds from Tune's stop (its ``report`` raising in the trial's actor) to the
+trial's end, and the process the next trial trained in. BENCHMARKS.md, section 14e.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Callable
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+
+def short_epochs(epochs: int, *, threads: int, report: Callable[[dict], None]) -> None:
+    """Epochs of 50 ms, each reported with the process that trained it."""
+    for epoch in range(1, epochs + 1):
+        time.sleep(0.05)
+        report({"epoch": epoch, "pid": os.getpid()})
+
+
+class Trial:
+    """Tune's trial actor around ``warm_workers.run``: its ``report`` raises once the trial is stopped."""
+
+    def run(self, epochs: int, stop_after: int | None = None) -> tuple[float | None, int]:
+        from tune_jobs.engine import warm_workers
+
+        seen: list[dict] = []
+        stopped: list[float] = []
+
+        def report(result: dict) -> None:
+            seen.append(result)
+            if len(seen) == stop_after:
+                stopped.append(time.monotonic())
+                raise SystemExit(0)
+
+        try:
+            warm_workers.run(short_epochs, epochs, threads=1, report=report)
+        except SystemExit:
+            pass
+        return (time.monotonic() - stopped[0] if stopped else None), seen[-1]["pid"]
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--stops", type=int, default=10)
+    args = p.parse_args()
+    os.environ.setdefault("RAY_TMPDIR", tempfile.mkdtemp(prefix="warm-stop-"))
+    import ray
+
+    from tune_jobs.engine import runner
+
+    runner.start_ray(None, None, 2)
+    try:
+        trial = ray.remote(num_cpus=1)(Trial).remote()
+        ends, same = [], 0
+        for _ in range(args.stops):
+            end_s, stopped_in = ray.get(trial.run.remote(5, stop_after=2))
+            _, next_in = ray.get(trial.run.remote(1))  # at once, as Tune starts the next trial
+            ends.append(end_s)
+            same += next_in == stopped_in
+            print(f"stopped trial ended {end_s:.3f} s after its stop; next trial in "
+                  f"{'the same process' if next_in == stopped_in else 'a new process'}")
+        print(f"median {statistics.median(ends):.3f} s from stop to end (min {min(ends):.3f}, max {max(ends):.3f}); "
+              f"next trial in the same process {same} of {args.stops}")
+    finally:
+        ray.shutdown()
+
+
+if __name__ == "__main__":
+    main()
