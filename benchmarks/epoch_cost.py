@@ -49,9 +49,9 @@ def main() -> int:
         params = [p for p in run.spec.columns if p != "epochs"]
         for row in run.rows:
             if row["status"] in ("ok", "stopped") and row["epochs"]:
+                folds = per_fold(row, "fold_fit_s") or [0.0]
                 groups[run.label].append({"epochs": int(row["epochs"]), "cv": run.settings.cv, "time": float(row["time_s"]),
-                                          "folds": per_fold(row, "fold_fit_s") or [0.0],
-                                          "fit": sum(per_fold(row, "fold_fit_s") or [0.0]),
+                                          "folds": folds, "fit": sum(folds),
                                           "values": {p: row.get(p, "") for p in params}})
         if args.breakdown:
             reports = first_reports(run.path / "tune")

@@ -29,28 +29,6 @@ def short_epochs(epochs: int, *, threads: int, report: Callable[[dict], None]) -
         report({"epoch": epoch, "pid": os.getpid()})
 
 
-class Trial:
-    """Tune's trial actor around ``warm_workers.run``: its ``report`` raises once the trial is stopped."""
-
-    def run(self, epochs: int, stop_after: int | None = None) -> tuple[float | None, int]:
-        from tune_jobs.engine import warm_workers
-
-        seen: list[dict] = []
-        stopped: list[float] = []
-
-        def report(result: dict) -> None:
-            seen.append(result)
-            if len(seen) == stop_after:
-                stopped.append(time.monotonic())
-                raise SystemExit(0)
-
-        try:
-            warm_workers.run(short_epochs, epochs, threads=1, report=report)
-        except SystemExit:
-            pass
-        return (time.monotonic() - stopped[0] if stopped else None), seen[-1]["pid"]
-
-
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--stops", type=int, default=10)
@@ -59,14 +37,16 @@ def main() -> None:
     import ray
 
     from tune_jobs.engine import runner
+    from tune_jobs.testing import StandInTrial
 
     runner.start_ray(None, None, 2)
     try:
-        trial = ray.remote(num_cpus=1)(Trial).remote()
+        trial = ray.remote(num_cpus=1)(StandInTrial).remote()
         ends, same = [], 0
         for _ in range(args.stops):
-            end_s, stopped_in = ray.get(trial.run.remote(5, stop_after=2))
-            _, next_in = ray.get(trial.run.remote(1))  # at once, as Tune starts the next trial
+            stopped_in = ray.get(trial.run.remote(short_epochs, 5, stop_after=2))[-1]["pid"]
+            end_s = ray.get(trial.last_stop_to_end_s.remote())
+            next_in = ray.get(trial.run.remote(short_epochs, 1))[-1]["pid"]  # at once, as Tune starts the next trial
             ends.append(end_s)
             same += next_in == stopped_in
             print(f"stopped trial ended {end_s:.3f} s after its stop; next trial in "

@@ -9,6 +9,7 @@ reports whatever the job's objective names: ``ANALYTIC`` maximizes an accuracy,
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
@@ -110,18 +111,26 @@ class StandInTrial:
     """What Tune's trial actor does around ``warm_workers.run``: Tune's ``report`` raises
     SystemExit in the trial's thread once the scheduler has stopped the trial."""
 
+    stop_to_end_s: float | None = None  # the last stopped run's seconds from its stop to its end
+
     def run(self, train: Callable[..., None], *args: Any, stop_after: int | None = None) -> list[dict]:
         from tune_jobs.engine import warm_workers
 
         seen: list[dict] = []
+        stopped: list[float] = []
 
         def report(result: dict) -> None:
             seen.append(result)
             if len(seen) == stop_after:
+                stopped.append(time.monotonic())
                 raise SystemExit(0)
 
         try:
             warm_workers.run(train, *args, threads=1, report=report)
         except SystemExit:
             pass
+        self.stop_to_end_s = time.monotonic() - stopped[0] if stopped else None
         return seen
+
+    def last_stop_to_end_s(self) -> float | None:
+        return self.stop_to_end_s

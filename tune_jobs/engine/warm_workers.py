@@ -130,7 +130,7 @@ def _end(results, stop: Path) -> None:
 
 def _answered(results, done, within_s: float = 0.2) -> bool:
     """Take the task's next "go on?" if it comes within ``within_s`` (it follows each result at
-    once): whether one was taken. None where the task ended first."""
+    once): whether one was taken; False where the task ended first."""
     import ray
 
     deadline = time.monotonic() + within_s
