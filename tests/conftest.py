@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import faulthandler
 import gzip
 import os
+import re
 import shutil
+import signal
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -94,25 +99,25 @@ def real_data_dir() -> Path:
     pytest.skip(message)
 
 
-# The slowest test files first (measured with --durations): the tests are spread over two
-# processes a file at a time, and a long file started last runs alone at the end. (xdist's own
-# file scheduler starts the files with the most tests first; `ray up`'s one test came last.)
-SLOW_FIRST = ("test_ray_up.py", "test_sweep_integration.py", "test_cluster.py", "test_searchers.py", "test_sklearn.py",
-              "test_jobs.py", "test_notebook.py", "test_api.py", "test_compare.py", "test_user_jobs.py",
-              "test_kept_models.py")
+def pytest_configure(config):
+    """A test process ended by SIGTERM prints where each of its threads was, as pytest has it print
+    for a segfault (to a copy of the real stderr: a test's own is captured)."""
+    stderr = os.fdopen(os.dup(sys.__stderr__.fileno()), "w")
+    faulthandler.register(signal.SIGTERM, file=stderr, all_threads=True, chain=True)
+
+
+def pytest_handlecrashitem(crashitem, report, sched):
+    """A test process that died without a word (SIGKILL, the kernel's OOM killer, a native
+    ``_exit``): its failure says what the kernel last said of killed processes and how much memory
+    was left."""
+    kernel = subprocess.run(["dmesg"], capture_output=True, text=True).stdout.splitlines()
+    said = [line for line in kernel if re.search(r"Killed process|Out of memory|segfault|oom", line)][-5:]
+    available = re.search(r"MemAvailable:\s*(\d+)", Path("/proc/meminfo").read_text())
+    report.longrepr = (f"{report.longrepr}\nthe kernel's last words on killed processes: {said or 'none'}"
+                       f"\nmemory available now: {int(available.group(1)) // 1024 if available else '?'} MiB")
 
 
 def pytest_xdist_make_scheduler(config, log):
-    from xdist.scheduler import LoadFileScheduling
-
-    class SlowFilesFirst(LoadFileScheduling):
-        def _assign_work_unit(self, node):
-            if not getattr(self, "_reordered", False):
-                rank = {name: i for i, name in enumerate(SLOW_FIRST)}
-                scopes = sorted(self.workqueue.items(), key=lambda item: rank.get(Path(item[0]).name, len(rank)))
-                self.workqueue.clear()
-                self.workqueue.update(scopes)
-                self._reordered = True
-            super()._assign_work_unit(node)
+    from scheduling import SlowFilesFirst  # tests/scheduling.py: tests/ is on sys.path (rootdir conftest)
 
     return SlowFilesFirst(config, log) if config.getoption("dist") == "loadfile" else None
