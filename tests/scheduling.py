@@ -30,7 +30,10 @@ class SlowFilesFirst(LoadFileScheduling):
             self.workqueue.clear()
             self.workqueue.update(scopes)
             self._reordered = True
-        super()._assign_work_unit(node)
+        try:
+            super()._assign_work_unit(node)
+        except OSError:  # the process died a moment ago: its end (``remove_node``) puts the unit back
+            pass
 
     def remove_node(self, node) -> str | None:
         """A process ended: at shutdown nothing is pending; where it died, the test it died in is
