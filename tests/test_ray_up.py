@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import getpass
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -96,7 +97,7 @@ def node_image_with_the_dependencies(venv: Path) -> None:
     scripts' ``#!`` lines pointed at the copy). cluster.yaml's setup still runs for real on it: it
     finds the venv and pip-installs the copied project into it. Installing the dependencies
     themselves is what ``.ci/run`` and the README's quick start do; here it took ~2 minutes of the suite."""
-    source = Path(sys.prefix)
+    source = Path(sys.prefix).resolve()  # as the scripts' #! lines name it (a venv reached by a symlink)
     try:
         shutil.copytree(source, venv, symlinks=True, copy_function=os.link)
     except OSError:  # another file system: a plain copy
@@ -111,6 +112,14 @@ def node_image_with_the_dependencies(venv: Path) -> None:
             script.unlink()  # a new file, not the hard-linked original
             script.write_bytes(text.replace(bytes(source), bytes(venv), 1))
             script.chmod(mode)
+    # The setup's pip must install into the copy: a #! line naming another Python would have it
+    # install the node's project there, into the venv the suite runs in (seen once, with the venv
+    # reached by a symlink, when ``source`` was not resolved and matched no #! line).
+    elsewhere = [script.name for script in (venv / "bin").iterdir()
+                 if script.is_file() and not script.is_symlink()
+                 and re.match(rb"#!/\S*python", first := script.read_bytes().split(b"\n", 1)[0])
+                 and not first.startswith(b"#!" + bytes(venv) + b"/")]
+    assert not elsewhere, f"scripts of the node's venv run another Python: {elsewhere}"
 
 
 def test_ray_up_then_a_sweep_then_ray_down(sshd_on_loopback, real_data_dir, tmp_path):

@@ -37,12 +37,16 @@ SYSTEM_CONFIG = {"num_workers_soft_limit": 4 * (os.cpu_count() or 1) + 4,
 
 Report = Callable[[dict], None]
 SWITCH = "TUNE_JOBS_WARM_WORKERS"
-# How long a stopped trial waits for its task to end: as long as Tune waits for a reused actor's
-# trial thread before it replaces the actor (TUNE_FUNCTION_THREAD_TIMEOUT_S), and with it the task.
-STOP_WAIT_S = 2.0
 
 _session: tuple[str, int | None] | None = None  # the node and CPU count of the local Ray tune-jobs started
 _kept: str | None = None  # the node of a local Ray that a notebook's sweep left running
+
+
+def stop_wait_s() -> float:
+    """How long a stopped trial waits for its task to end: as long as Tune waits for a reused
+    actor's trial thread before it replaces the actor, and with it the task (Tune's own setting,
+    read as Tune reads it, in the trial's actor)."""
+    return float(int(os.environ.get("TUNE_FUNCTION_THREAD_TIMEOUT_S", 2)))
 
 
 def started_here(cpus: int | None) -> None:
@@ -123,7 +127,7 @@ def _end(results, stop: Path) -> None:
     try:
         if not _answered(results, done):
             ray.cancel(results)
-        ray.wait([done], timeout=STOP_WAIT_S)
+        ray.wait([done], timeout=stop_wait_s())
     finally:
         stop.unlink(missing_ok=True)
 

@@ -129,12 +129,13 @@ def cpu_labels(run: Run) -> list[str]:
 
 def machine_warnings(runs: Sequence[Run]) -> list[str]:
     """Runs, or sessions of one run, on different CPUs: their seconds do not compare."""
+    labels = {run.path: cpu_labels(run) for run in runs}
     found = [f"MIXED CPUS: the sessions of {run.path.name} ({run.label}) ran on different CPUs "
-             f"({'; '.join(cpu_labels(run))}): its wall and CPU seconds mix their speeds"
-             for run in runs if len(cpu_labels(run)) > 1]
+             f"({'; '.join(labels[run.path])}): its wall and CPU seconds mix their speeds"
+             for run in runs if len(labels[run.path]) > 1]
     by_cpu: dict[str, list[str]] = {}
     for run in runs:
-        for cpu in cpu_labels(run):
+        for cpu in labels[run.path]:
             by_cpu.setdefault(cpu, []).append(run.path.name)
     if len(by_cpu) > 1:
         found.append("DIFFERENT CPUS: compare wall and CPU seconds only between runs on the same CPU ("
