@@ -3,6 +3,7 @@ unit of compute, and how much of a trial's time lies outside its folds' fits (a 
 slicing the data, building the models).
 
     python benchmarks/epoch_cost.py RUN_DIR [RUN_DIR ...] [--epochs 15] [--breakdown]
+    python benchmarks/epoch_cost.py FIRST_RUN_DIR SECOND_RUN_DIR --same-configs
 
 Read with the report's own reader (``records.runs``): for all its ended trials,
 and for those that trained ``--epochs`` epochs (trials of the same length compare their per-epoch
@@ -17,6 +18,9 @@ were the first of their model shape in their process (the shape: the configurati
 shape their process had seen before, and of those how many ``kept_models``' cache (replayed in
 the trials' order) had let go; and each trial's set-up before its first report (section 14e:
 the trials whose process was new to the run, TensorFlow imported there).
+
+``--same-configs`` (section 15b), for two runs: the configurations both trained to the same epochs,
+and the second run's summed trial time over the first's on them (the same work, two days' code).
 """
 
 from __future__ import annotations
@@ -38,9 +42,16 @@ def main() -> int:
     p.add_argument("runs", nargs="+")
     p.add_argument("--epochs", type=int, default=15, help="trials of this many epochs, apart (default: 15)")
     p.add_argument("--breakdown", action="store_true", help="by hyperparameter value, first fold, model shape")
+    p.add_argument("--same-configs", action="store_true",
+                   help="two runs: trial time on the configurations both trained to the same epochs")
     args = p.parse_args()
     from tune_jobs.records.results import per_fold
     from tune_jobs.records.runs import load_runs
+
+    if args.same_configs:
+        if len(args.runs) != 2:
+            p.error("--same-configs compares two runs")
+        return same_configs(*load_runs(args.runs, allow_partial=True))  # runs cut at a wall time too
 
     groups: dict[str, list[dict]] = defaultdict(list)
     shapes: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # searcher -> shape_counts, summed
@@ -69,6 +80,25 @@ def main() -> int:
     if args.breakdown:
         for label, rows in groups.items():
             breakdown(label, rows, shapes.get(label), setups.get(label))
+    return 0
+
+
+def same_configs(first, second) -> int:
+    """The trials of the same configuration and epochs in both runs: their time, second over first."""
+    from tune_jobs.records.results import config_of
+
+    def times(run) -> dict[str, float]:
+        return {repr(sorted(config_of(row, run.spec).items())) + f" x {row['epochs']}": float(row["time_s"])
+                for row in run.rows if row["status"] in ("ok", "stopped") and row["epochs"]}
+
+    before, after = times(first), times(second)
+    common = sorted(before.keys() & after.keys())
+    if not common:
+        print("no configuration trained to the same epochs in both runs")
+        return 1
+    total_before, total_after = sum(before[k] for k in common), sum(after[k] for k in common)
+    print(f"{len(common)} configurations trained to the same epochs in both ({len(before)} / {len(after)} trials): "
+          f"{total_before:.1f} s / {total_after:.1f} s of trial time, second over first {total_after / total_before:.3f}")
     return 0
 
 

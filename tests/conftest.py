@@ -99,18 +99,29 @@ def real_data_dir() -> Path:
     pytest.skip(message)
 
 
+_real_stderr: list = []  # a copy of the test process's stderr, made before capture redirects it
+
+
 def pytest_configure(config):
+    _real_stderr.append(os.fdopen(os.dup(sys.__stderr__.fileno()), "w"))
+
+
+def pytest_runtest_setup(item):
     """A test process ended by SIGTERM prints where each of its threads was, as pytest has it print
-    for a segfault (to a copy of the real stderr: a test's own is captured)."""
-    stderr = os.fdopen(os.dup(sys.__stderr__.fileno()), "w")
-    faulthandler.register(signal.SIGTERM, file=stderr, all_threads=True, chain=True)
+    for a segfault. Set before each test: a sweep run in the test process sets its own SIGTERM
+    handler and then restores the one Python knew, which is not this one."""
+    faulthandler.unregister(signal.SIGTERM)  # registering again alone would not set it again
+    faulthandler.register(signal.SIGTERM, file=_real_stderr[0], all_threads=True, chain=True)
 
 
 def pytest_handlecrashitem(crashitem, report, sched):
     """A test process that died without a word (SIGKILL, the kernel's OOM killer, a native
     ``_exit``): its failure says what the kernel last said of killed processes and how much memory
     was left."""
-    kernel = subprocess.run(["dmesg"], capture_output=True, text=True).stdout.splitlines()
+    try:  # not every user may read the kernel's log, nor has every machine dmesg
+        kernel = subprocess.run(["dmesg"], capture_output=True, text=True).stdout.splitlines()
+    except OSError:
+        kernel = []
     said = [line for line in kernel if re.search(r"Killed process|Out of memory|segfault|oom", line)][-5:]
     available = re.search(r"MemAvailable:\s*(\d+)", Path("/proc/meminfo").read_text())
     report.longrepr = (f"{report.longrepr}\nthe kernel's last words on killed processes: {said or 'none'}"
