@@ -39,7 +39,10 @@ def test_view_prints_a_line_per_finished_trial_when_not_a_terminal(monkeypatch):
     a.last_result = {"cv_accuracy": 0.7}
     view.on_trial_complete(2, trials, a)  # Ray's event, before the step ends (the status follows)
     a.status = "TERMINATED"
-    view.on_step_end(2, trials)
+    view.on_step_end(2, trials)  # held: a's successor has not started yet
+    c.status = "RUNNING"
+    view.on_trial_start(3, trials, c)
+    view.on_step_end(3, trials)
     b.last_result = {"cv_accuracy": 0.9}
     view.on_trial_complete(3, trials, b)
     view.on_trial_error(3, trials, c)
@@ -49,9 +52,52 @@ def test_view_prints_a_line_per_finished_trial_when_not_a_terminal(monkeypatch):
     view.on_experiment_end(trials)
     lines = out.getvalue().splitlines()
     assert len(lines) == 3
-    assert lines[1].startswith("trials 1/3 done 1 running 1 pending 1 failed 0 | best cv_accuracy 0.7000")
+    assert lines[1].startswith("trials 1/3 done 1 running 2 pending 0 failed 0 | best cv_accuracy 0.7000")
     assert lines[2].startswith("trials 3/3 done 2 running 0 pending 0 failed 1 | best cv_accuracy 0.9000")
     assert lines[2].endswith("eta 0:00:00")
+
+
+def test_a_logs_line_waits_for_the_ended_trials_successor_or_a_moment(monkeypatch):
+    """Written at a trial's end, a log's line said "running 1" all along with 2 workers training
+    (2026-12-03's seed-0 run: 152 such lines). It waits for the successor to start; when none
+    starts (the last trials, a budget's end), it comes ``SETTLE_S`` later or at the sweep's end."""
+    out = io.StringIO()
+    monkeypatch.setattr(progress, "console", out)
+    now = [0.0]
+    monkeypatch.setattr("tune_jobs.engine.callbacks.time.monotonic", lambda: now[0])
+    view = ProgressView(6, SEED_OBJECTIVE)
+    trials = [t("RUNNING", trial_id="r1"), t("RUNNING", trial_id="r2")] + [t("PENDING") for _ in range(4)]
+    view.on_step_end(0, trials)
+    for trial in trials[:2]:
+        view.on_trial_start(0, trials, trial)
+    view.on_step_end(0, trials)
+
+    def end(trial, step):
+        trial.last_result = {"cv_accuracy": 0.8}
+        view.on_trial_complete(step, trials, trial)
+        trial.status = "TERMINATED"
+        view.on_step_end(step, trials)
+
+    def start(trial, step):
+        trial.status = "RUNNING"
+        view.on_trial_start(step, trials, trial)
+        view.on_step_end(step, trials)
+
+    end(trials[0], 1)
+    written = out.getvalue().splitlines()
+    start(trials[2], 2)
+    assert len(out.getvalue().splitlines()) == len(written) + 1
+    assert out.getvalue().splitlines()[-1].startswith("trials 1/6 done 1 running 2 pending 3 failed 0")
+    end(trials[1], 3)  # nothing starts after it (say the machine is slow to)
+    now[0] = view.SETTLE_S - 0.1
+    view.on_step_end(4, trials)
+    assert out.getvalue().splitlines()[-1].startswith("trials 1/6")
+    now[0] = view.SETTLE_S
+    view.on_step_end(5, trials)
+    assert out.getvalue().splitlines()[-1].startswith("trials 2/6 done 2 running 1 pending 3 failed 0")
+    end(trials[2], 6)  # held at the sweep's end (Ctrl-C): written then
+    view.on_experiment_end(trials)
+    assert out.getvalue().splitlines()[-1].startswith("trials 3/6 done 3 running 0 pending 3 failed 0")
 
 
 def test_a_resumed_session_counts_what_had_ended_once_then_by_events(monkeypatch):
@@ -65,9 +111,13 @@ def test_a_resumed_session_counts_what_had_ended_once_then_by_events(monkeypatch
     assert out.getvalue().splitlines()[-1].startswith("trials 2/4 done 1 running 1 pending 1 failed 1")
     trials[2].last_result = {"cv_accuracy": 0.85}
     view.on_trial_complete(1, trials, trials[2])
+    trials[2].status = "TERMINATED"
     view.on_step_end(1, trials)
+    trials[3].status = "RUNNING"
+    view.on_trial_start(2, trials, trials[3])
+    view.on_step_end(2, trials)
     assert out.getvalue().splitlines()[-1].startswith(
-        "trials 3/4 done 2 running 0 pending 1 failed 1 | best cv_accuracy 0.8500")
+        "trials 3/4 done 2 running 1 pending 0 failed 1 | best cv_accuracy 0.8500")
 
 
 def test_a_budgeted_sweep_shows_compute_spent_and_its_eta_follows_compute(monkeypatch):

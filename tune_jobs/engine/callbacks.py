@@ -111,6 +111,8 @@ class ProgressView(tune.Callback):
     """Draws :func:`progress.format_line` on ``progress.console``, from a :class:`Tally` that Ray's
     events keep: a step costs the same at the 5,000th trial as at the first."""
 
+    SETTLE_S = 2.0  # how long a log's line waits for the ended trials' successors to start
+
     def __init__(self, total: int, objective: Objective, budget: int | None = None, cv: int = 1):
         self.total = total
         self.objective = objective
@@ -122,11 +124,13 @@ class ProgressView(tune.Callback):
         self._used_at_start = 0
         self._last_finished = -1
         self._last_draw = 0.0
+        self._most_running = 0  # the most trials seen running at once: the workers, as far as a log's line knows
+        self._changed_at: float | None = None  # when the ended trials last changed, not yet written to a log
 
     def __setstate__(self, state: dict) -> None:
         # Ray pickles callbacks with the experiment: a resumed session counts its trials afresh.
         self.__dict__.update(state)
-        self._tally = None
+        self._tally, self._most_running, self._changed_at = None, 0, None
 
     def on_trial_start(self, iteration, trials, trial, **info):
         self._counted(trials).started(trial)
@@ -139,21 +143,36 @@ class ProgressView(tune.Callback):
 
     def on_step_end(self, iteration, trials, **info):
         tally = self._counted(trials)
-        interactive = progress.console.isatty()
-        if self._started is not None and tally.finished == self._last_finished \
-                and not (interactive and time.monotonic() - self._last_draw >= 1.0):
+        counts = tally.counts(max(self.total, len(trials)), self.budget)
+        if self._started is not None and not self._due(counts, progress.console.isatty()):
             return
-        self._draw(tally.counts(max(self.total, len(trials)), self.budget))
+        self._draw(counts)
+
+    def _due(self, counts: progress.Counts, interactive: bool) -> bool:
+        """A terminal's line is redrawn each second and when a trial ends. A log's is written once per
+        change of the ended trials, when their successors have started (as many running as the most
+        seen), none is pending, or ``SETTLE_S`` after the change: written at the end itself, its
+        running count would always be one short, the next trial not started yet."""
+        now = time.monotonic()
+        if interactive:
+            return counts.finished != self._last_finished or now - self._last_draw >= 1.0
+        self._most_running = max(self._most_running, counts.running)
+        if counts.finished == self._last_finished:
+            return False
+        if self._changed_at is None:
+            self._changed_at = now
+        return counts.running >= self._most_running or counts.pending == 0 or now - self._changed_at >= self.SETTLE_S
 
     def on_experiment_end(self, trials, **info):
         # Only the trials a budget cut count here: after Ctrl-C Ray marks interrupted trials
         # TERMINATED in memory, and they resume.
         cut = cut_by_a_budget(trials, self.budget, self.cv, rundir.TRIALS)
-        if cut and self._last_finished >= 0:
+        if self._last_finished >= 0:
             tally = self._counted(trials)
             for trial in cut:
                 tally.ended(trial, failed=False)
-            self._draw(tally.counts(max(self.total, len(trials)), self.budget))
+            if tally.finished != self._last_finished:  # cut trials, or a log's line still held (``_due``)
+                self._draw(tally.counts(max(self.total, len(trials)), self.budget))
         if progress.console.isatty() and self._last_finished >= 0:
             progress.console.write("\n")
             progress.console.flush()
@@ -185,7 +204,7 @@ class ProgressView(tune.Callback):
         else:
             return
         progress.console.flush()
-        self._last_finished, self._last_draw = counts.finished, now
+        self._last_finished, self._last_draw, self._changed_at = counts.finished, now, None
 
 
 def cut_by_a_budget(trials, budget: int | None, cv: int, trials_path: Path | str) -> list:

@@ -1,7 +1,8 @@
 """The live view of a sweep: one line of done / running / pending / failed, best, elapsed, ETA.
 
 On a terminal the line is redrawn in place; elsewhere (CI, a log file) a line is printed
-only when a trial ends, so a 144-trial sweep writes 144 short lines, not Ray's tables.
+only after a trial ends (once its successor has started), so a 144-trial sweep writes at most
+144 short lines, not Ray's tables.
 """
 
 from __future__ import annotations
