@@ -1,7 +1,8 @@
 """Trials in task processes that outlive a sweep (``tune_jobs.engine.warm_workers``), on a Ray
 that tune-jobs started: a stopped trial's task ends where Tune stopped it and its process trains
 the next trial, the next sweep's too; a trial's error reaches Tune as itself; a second sweep of
-real Keras trials starts no new TensorFlow process and scores exactly as the first."""
+real Keras trials starts no new TensorFlow process and scores exactly as the first, also after a
+budget ended the first mid-epoch."""
 
 from __future__ import annotations
 
@@ -92,3 +93,31 @@ def test_a_second_sweep_starts_no_new_tensorflow_process_and_scores_as_the_first
         return {(r["activation"], r["lr"]): r["cv_accuracy"] for r in rows}
 
     assert len(first) == 4 and scores(first) == scores(second)
+
+
+def test_a_sweep_a_budget_ends_mid_trial_leaves_its_trials_processes_warm(shared_ray, real_data_dir, tmp_path):
+    """A budget ends the sweep while a trial is mid-epoch (as a time budget or Ctrl-C can): Tune
+    stops its actor at once, and Ray ends a running task whose owner died, process and all, so
+    the next sweep imported TensorFlow again. The trial's task now ends first: the next sweep
+    trains in the same processes. (Epochs of a second or so: a trial waiting for Tune's answer
+    between two epochs ended its task in time before.)"""
+    def sweep(out: Path, epochs: int, *extra: str) -> Path:
+        space = tmp_path / f"space-{epochs}.yaml"
+        space.write_text(f"grid:\n  activation: [relu, swish]\n  lr: [0.001]\n  batch_size: [32]\n  epochs: [{epochs}]\n")
+        code = cli.main(["--job", "fashion-mlp", "--space", str(space), "--max-train-samples", "12000", "--cv", "2",
+                         "--workers", "2", "--no-refit", "--data-dir", str(real_data_dir), "--out", str(out), *extra],
+                        prog="python -m tune_jobs run")
+        assert code == 0
+        [run_dir] = list(out.iterdir())
+        return run_dir
+
+    cut = sweep(tmp_path / "cut", 40, "--budget", "8")  # 4 epochs x 2 folds of two trials' 40
+    rows = read_csv(cut / "trials.csv")
+    assert rows and all(int(r["epochs"]) < 40 for r in rows)  # every trial was cut by the budget
+    warm = tensorflow_processes(shared_ray)
+    assert warm
+    following = sweep(tmp_path / "next", 1)
+    trained_in = {json.loads(path.read_text().splitlines()[-1])["train_pid"]
+                  for path in following.glob("tune/*/result.json")}
+    assert len(trained_in) == 2 and trained_in <= warm, (trained_in, warm)
+    assert tensorflow_processes(shared_ray) == warm

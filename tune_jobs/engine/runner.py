@@ -161,8 +161,10 @@ def make_tuner(settings: RunSettings, spec: Spec, job: Job, plan, data_ref, cpus
             given["reports"] = trial_reports(settings, spec, plan.total, resume)
         if resume:  # trials the table has and Ray's last snapshot may not: not trained again
             given["ended"] = ended_results(run_dir, spec, job.objective)
-    trainable = tune.with_resources(tune.with_parameters(trainable, **given),
-                                    trial_resources(cpus, settings.gpus_per_trial))
+    trainable = tune.with_parameters(trainable, **given)
+    if given.get("warm"):
+        trainable.__mixins__ = (warm_workers.EndsItsTask,)  # Tune's class for it: see wrap_function
+    trainable = tune.with_resources(trainable, trial_resources(cpus, settings.gpus_per_trial))
     storage_path, name = experiment_location(settings, run_dir)
     if resume:
         accept_old_module_names()

@@ -9,7 +9,8 @@ its training to a CPU-less Ray task on its own node: Ray keeps that task's proce
 imported and their models kept (``kept_models``). The trial's actor keeps the CPUs Ray reserved
 for it and relays each result to Tune; the task waits for Tune's answer before it trains on, as a
 trial in the actor does (Tune reports synchronously), so ASHA's stops land between epochs (or a
-step into the next) and a stopped task's process stays warm.
+step into the next) and a stopped task's process stays warm; so does the process of a trial that
+the sweep's end cuts (a budget, Ctrl-C): its actor ends the task before it dies (``EndsItsTask``).
 
 Not for GPU trials (a task without GPUs sees none), and not on a Ray that tune-jobs did not start
 or that this sweep itself starts and ends (nothing later would find the processes warm; on a
@@ -40,6 +41,7 @@ SWITCH = "TUNE_JOBS_WARM_WORKERS"
 
 _session: tuple[str, int | None] | None = None  # the node and CPU count of the local Ray tune-jobs started
 _kept: str | None = None  # the node of a local Ray that a notebook's sweep left running
+_training: tuple[Any, Path] | None = None  # in a trial's actor: its task's results and stop file, while it trains
 
 
 def stop_wait_s() -> float:
@@ -92,11 +94,13 @@ def run(train: Callable[..., None], *args: Any, threads: int, report: Report, **
     import ray
     from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
+    global _training
     here = NodeAffinitySchedulingStrategy(ray.get_runtime_context().get_node_id(), soft=False)
     stop = Path(tempfile.gettempdir()) / f"tune-jobs-stop-{uuid.uuid4().hex}"  # this node's: the task's too
     results = _task().options(scheduling_strategy=here,
                               runtime_env={"env_vars": {"OMP_NUM_THREADS": str(threads)}}).remote(
         train, {**kwargs, "threads": threads}, str(stop), *args)
+    _training = results, stop
     try:
         for ref in results:
             try:
@@ -108,7 +112,37 @@ def run(train: Callable[..., None], *args: Any, threads: int, report: Report, **
             if result is not None:  # None: the task's question "go on?", answered by asking for the next
                 report(result)
     finally:
+        _training = None
         _end(results, stop)  # a stopped trial (Tune's report raised): its task ends, its process stays
+
+
+class EndsItsTask:
+    """Mixed into the trial's Tune trainable class (``__mixins__``, where trials train in warm
+    tasks): Tune's stop of the trial's actor, as a budget, a time budget or Ctrl-C ends the sweep,
+    first ends the trial's task and waits for it. Tune's own clean-up returns at once (its thread
+    is not waited for) and the actor then dies; Ray ends a running task whose owner died, process
+    and all, but keeps the process of one that has ended: the next sweep finds it warm."""
+
+    def cleanup(self) -> None:
+        end_training()
+        super().cleanup()
+
+
+def end_training() -> None:
+    """In a trial's actor: end the task its trial is training in, if any, within :func:`stop_wait_s`
+    (a cancel ends a task's training at its next Python step: after the fold-epoch it is in)."""
+    import ray
+
+    training = _training
+    if training is None:
+        return
+    results, stop = training
+    stop.touch()  # a task waiting for its "go on?" reads it as "stop", as ``_end`` makes it
+    try:
+        ray.cancel(results)
+        ray.wait([results.completed()], timeout=stop_wait_s())
+    finally:
+        stop.unlink(missing_ok=True)
 
 
 def _end(results, stop: Path) -> None:
