@@ -131,21 +131,13 @@ class EndsItsTask:
 def end_training() -> None:
     """In a trial's actor: end the task its trial is training in, if any, within :func:`stop_wait_s`
     (a cancel ends a task's training at its next Python step: after the fold-epoch it is in)."""
-    import ray
-
     training = _training
     if training is None:
         return
-    results, stop = training
-    stop.touch()  # a task waiting for its "go on?" reads it as "stop", as ``_end`` makes it
-    try:
-        ray.cancel(results)
-        ray.wait([results.completed()], timeout=stop_wait_s())
-    finally:
-        stop.unlink(missing_ok=True)
+    _end(*training, take_question=False)  # the trial's thread may be waiting on the results itself
 
 
-def _end(results, stop: Path) -> None:
+def _end(results, stop: Path, take_question: bool = True) -> None:
     """End a trial's task and wait until it has: Tune starts the next trial on the actor it reuses
     at once, and a task sent while the last one still runs gets a new process, which imports
     TensorFlow again (7-13 s of a trial: BENCHMARKS.md, section 14e).
@@ -159,7 +151,7 @@ def _end(results, stop: Path) -> None:
     stop.touch()
     done = results.completed()
     try:
-        if not _answered(results, done):
+        if not (take_question and _answered(results, done)):
             ray.cancel(results)
         ray.wait([done], timeout=stop_wait_s())
     finally:
