@@ -78,8 +78,8 @@ def sshd_on_loopback():
                              SSHD, "-D", "-e", "-f", str(folder / "sshd_config")],
                             stdout=subprocess.DEVNULL, stderr=open(folder / "sshd.log", "w"))
     env = {**os.environ, "HOME": str(local_home), "RAY_TMPDIR": str(folder / "launcher")}
-    env.pop("RAY_AUTH_TOKEN", None)
-    env.pop("RAY_ADDRESS", None)
+    for name in ("RAY_AUTH_TOKEN", "RAY_ADDRESS", "PYTHONPATH"):  # the node's, not this test process's
+        env.pop(name, None)
     (folder / "launcher").mkdir()
     try:
         wait_for_port(port, timeout=30)
@@ -135,8 +135,8 @@ def test_ray_up_then_a_sweep_then_ray_down(sshd_on_loopback, real_data_dir, tmp_
     assert up.returncode == 0, up.stdout[-3000:] + up.stderr[-3000:]
     assert (remote_home / "tune-jobs" / "tune_jobs" / "fashion.py").is_file()  # the project was copied
     where = subprocess.run([str(remote_home / "tune-jobs-venv" / "bin" / "python"), "-c",
-                            "import tune_jobs; print(tune_jobs.__file__)"], cwd=tmp_path, capture_output=True, text=True,
-                           check=True)
+                            "import tune_jobs; print(tune_jobs.__file__)"], cwd=tmp_path, env=env, capture_output=True,
+                           text=True, check=True)
     assert where.stdout.startswith(f"{remote_home / 'tune-jobs'}/"), where.stdout  # and installed from there
     assert (remote_home / ".ray" / "auth_token").read_text() == (
         Path(env["HOME"]) / ".ray" / "auth_token").read_text()  # and the token, from the user's home
