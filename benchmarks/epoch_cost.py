@@ -16,8 +16,9 @@ still has Ray's trial folders (``tune/``, whose results name the trial's process
 were the first of their model shape in their process (the shape: the configuration without
 ``lr``, ``batch_size`` and ``epochs``, which ``kept_models`` does not key on), how many met a
 shape their process had seen before, and of those how many ``kept_models``' cache (replayed in
-the trials' order) had let go; and each trial's set-up before its first report (section 14e:
-the trials whose process was new to the run, TensorFlow imported there).
+the trials' order) had let go -- replayed over all the runs given at once, in time order: a
+comparison's runs share one Ray session, whose trial processes outlive each run (``warm_workers``); and each trial's set-up before its first report (section 14e:
+the trials whose process was new to the Ray session, TensorFlow imported there).
 
 ``--same-configs`` (section 15b), for two runs: the configurations both trained to the same epochs,
 and the second run's summed trial time over the first's on them (the same work, two days' code).
@@ -54,7 +55,7 @@ def main() -> int:
         return same_configs(*load_runs(args.runs, allow_partial=True))  # runs cut at a wall time too
 
     groups: dict[str, list[dict]] = defaultdict(list)
-    shapes: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # searcher -> shape_counts, summed
+    reports: list[tuple[str, tuple[float, int, tuple, float]]] = []  # (searcher, first report) of every run
     setups: dict[str, list[float]] = defaultdict(list)  # searcher -> each trial's set-up seconds
     for run in load_runs(args.runs):
         params = [p for p in run.spec.columns if p != "epochs"]
@@ -65,9 +66,10 @@ def main() -> int:
                                           "folds": folds, "fit": sum(folds),
                                           "values": {p: row.get(p, "") for p in params}})
         if args.breakdown:
-            reports = first_reports(run.path / "tune")
-            shapes[run.label] = [a + b for a, b in zip(shapes[run.label], shape_counts(reports))]
-            setups[run.label] += [setup for *_, setup in reports]
+            found = first_reports(run.path / "tune")
+            reports += [(run.label, report) for report in found]
+            setups[run.label] += [setup for *_, setup in found]
+    shapes = shape_counts(reports)
     print(f"{'searcher':14s} {'trials':>6s} {'epochs x folds':>14s} {'s / epoch x fold':>16s} "
           f"{'fit s / epoch x fold':>20s} {'s outside fits / trial':>22s} {f'fit s / epoch x fold, {args.epochs}-epoch trials (n)':>40s}")
     for label, rows in groups.items():
@@ -120,7 +122,7 @@ def breakdown(label: str, rows: list[dict], shapes: list[int] | None, setups: li
     if setups:
         slow = [s for s in setups if s > SLOW_SETUP_S]
         print(f"  set-up before the first report (its seconds less the folds' fits): median {statistics.median(setups):.2f} s; "
-              f"{len(slow)} trials over {SLOW_SETUP_S:g} s ({sum(slow):.1f} s in all: a process new to the run)")
+              f"{len(slow)} trials over {SLOW_SETUP_S:g} s ({sum(slow):.1f} s in all: a process new to the Ray session)")
 
 
 def first_reports(tune_dir: Path) -> list[tuple[float, int, tuple, float]]:
@@ -141,26 +143,28 @@ def first_reports(tune_dir: Path) -> list[tuple[float, int, tuple, float]]:
     return found
 
 
-def shape_counts(reports: list[tuple[float, int, tuple, float]]) -> tuple[int, int, int]:
-    """(trials first of their shape in their process, trials of a shape seen there before, of
-    those the ones ``kept_models``' least-recently-used cache of ``KEEP`` shapes had let go)."""
+def shape_counts(reports: list[tuple[str, tuple[float, int, tuple, float]]]) -> dict[str, list[int]]:
+    """Per searcher: [trials first of their shape in their process, trials of a shape seen there
+    before, of those the ones ``kept_models``' least-recently-used cache of ``KEEP`` shapes had
+    let go], the trials of all runs replayed together in time order (a process may have served
+    an earlier run)."""
     from tune_jobs.engine import kept_models
 
     seen: dict[int, set] = defaultdict(set)
     kept: dict[int, OrderedDict] = defaultdict(OrderedDict)  # kept_models' cache, replayed per process
-    first = again = evicted = 0
-    for _, process, shape, _ in sorted(reports, key=lambda s: s[0]):
+    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for label, (_, process, shape, _) in sorted(reports, key=lambda r: r[1][0]):
         if shape in seen[process]:
-            again += 1
-            evicted += shape not in kept[process]
+            counts[label][1] += 1
+            counts[label][2] += shape not in kept[process]
         else:
-            first += 1
+            counts[label][0] += 1
             seen[process].add(shape)
         kept[process][shape] = True
         kept[process].move_to_end(shape)
         while len(kept[process]) > kept_models.KEEP:
             kept[process].popitem(last=False)
-    return first, again, evicted
+    return counts
 
 
 if __name__ == "__main__":
