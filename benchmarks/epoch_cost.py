@@ -17,7 +17,8 @@ were the first of their model shape in their process (the shape: the configurati
 ``lr``, ``batch_size`` and ``epochs``, which ``kept_models`` does not key on), how many met a
 shape their process had seen before, and of those how many ``kept_models``' cache (replayed in
 the trials' order) had let go -- replayed over all the runs given at once, in time order: a
-comparison's runs share one Ray session, whose trial processes outlive each run (``warm_workers``); and each trial's set-up before its first report (section 14e:
+comparison's runs share one Ray session, whose trial processes outlive each run (``warm_workers``);
+and each trial's set-up before its first report (section 14e:
 the trials whose process was new to the Ray session, TensorFlow imported there).
 
 ``--same-configs`` (section 15b), for two runs: the configurations both trained to the same epochs,
