@@ -39,7 +39,23 @@ def test_stopper_counts_epochs_not_calls_and_what_a_resumed_run_had(tmp_path):
     assert not stopper.stop_all()  # 12 + 9 + 6 = 27
     stopper("c", {"epoch": 3})
     assert stopper.stop_all()  # 30
-    assert pickle.loads(pickle.dumps(stopper)).stop_all()
+
+
+def test_a_resumed_stopper_counts_the_table_and_not_the_epochs_of_trials_it_interrupted(tmp_path):
+    """Ray restores the stopper it pickled with the experiment: epochs that a trial interrupted
+    mid-way had trained are gone with it, and only the table's trials and this session's count."""
+    path = tmp_path / "trials.csv"
+    rundir.write_csv(path, [{"trial_id": "a", "epochs": 4}], ["trial_id", "epochs"])
+    stopper = BudgetStopper(budget=30, cv=3, trials_path=path)
+    stopper("a", {"epoch": 4})
+    stopper("b", {"epoch": 6})  # running when the sweep was interrupted: 12 + 18 = 30, spent
+    assert stopper.stop_all()
+    resumed = pickle.loads(pickle.dumps(stopper))  # as Ray restores it on --resume
+    assert not resumed.stop_all()  # nothing reported yet in this session
+    resumed("b", {"epoch": 2})  # "b" again, from nothing; ASHA stops it at its first rung
+    assert not resumed.stop_all()  # the table's 12 + 6
+    resumed("c", {"epoch": 4})
+    assert resumed.stop_all()  # 12 + 6 + 12 = 30
 
 
 @pytest.mark.parametrize("text, seconds", [("900", 900), ("2.5", 2.5), ("90s", 90), ("15m", 900), ("1h30m", 5400),

@@ -306,9 +306,14 @@ class BudgetStopper(tune.Stopper):
         self._epochs: dict[str, int] = {}  # trial id -> epochs trained in this session
         self._total = 0  # their sum: stop_all runs at every step of the sweep
 
-    def __setstate__(self, state: dict) -> None:  # a stopper pickled before it kept the total
+    def __setstate__(self, state: dict) -> None:
+        # Ray pickles the stopper with the experiment and restores it on --resume: the resumed
+        # session counts afresh, from trials.csv at its first result. Kept, the last session's
+        # count held the epochs of trials it interrupted, which start again from nothing: a
+        # restarted trial that ASHA then stopped sooner left them counted, and the budget ended the
+        # sweep short of its compute, as unfinished, on every resume (seen: 6,414 of 6,480).
         self.__dict__.update(state)
-        self._total = sum(self._epochs.values())
+        self._before, self._epochs, self._total = None, {}, 0
 
     def __call__(self, trial_id: str, result: dict) -> bool:
         # By epoch, not by call: Ray repeats a function trainable's last result when it returns.
