@@ -50,12 +50,15 @@ def test_a_resumed_stopper_counts_the_table_and_not_the_epochs_of_trials_it_inte
     stopper("a", {"epoch": 4})
     stopper("b", {"epoch": 6})  # running when the sweep was interrupted: 12 + 18 = 30, spent
     assert stopper.stop_all()
+    budget.forget_clock(path)  # as the runner does after each session
     resumed = pickle.loads(pickle.dumps(stopper))  # as Ray restores it on --resume
     assert not resumed.stop_all()  # nothing reported yet in this session
     resumed("b", {"epoch": 2})  # "b" again, from nothing; ASHA stops it at its first rung
-    assert not resumed.stop_all()  # the table's 12 + 6
+    assert not resumed.stop_all() and not budget.spent(path)  # the table's 12 + 6
     resumed("c", {"epoch": 4})
     assert resumed.stop_all()  # 12 + 6 + 12 = 30
+    assert budget.spent(path)  # what the recorder and the progress line read: the trials it cut end there
+    budget.forget_clock(path)
 
 
 @pytest.mark.parametrize("text, seconds", [("900", 900), ("2.5", 2.5), ("90s", 90), ("15m", 900), ("1h30m", 5400),

@@ -30,16 +30,13 @@ def trials_within(budget: int, cv: int, min_epochs: int) -> int:
     return max(1, math.ceil(budget / (cv * min_epochs)))
 
 
-def trained_by(trials, cv: int) -> int:
-    """Epochs x folds Ray's trials have trained so far, by their last results (running ones too)."""
-    return sum(int(t.last_result.get("epoch", 0)) for t in trials if t.last_result) * cv
-
-
-# The time budget of the sweep running in this process (one at a time: see rundir.running_in),
-# keyed by its trials table where it is now. The stopper sets it; the progress line reads the time
-# left, and the runner and the recorder whether the budget, not Ctrl-C, ended the sweep.
+# The budgets of the sweep running in this process (one at a time: see rundir.running_in), keyed
+# by its trials table where it is now. The stoppers set them; the progress line reads the time
+# left, and the runner and the recorder whether a budget, not Ctrl-C, ended the sweep: the
+# stoppers' own decision, not a count of their own (the compute stopper's is the one that held).
 _ends_at: dict[str, float] = {}  # monotonic time the budget ends
 _ran_out: set[str] = set()
+_spent: set[str] = set()
 
 
 def _key(trials_path: Path | str) -> str:
@@ -66,7 +63,17 @@ def ran_out_of_time(trials_path: Path | str) -> bool:
     return _key(trials_path) in _ran_out
 
 
+def mark_spent(trials_path: Path | str) -> None:
+    _spent.add(_key(trials_path))
+
+
+def spent(trials_path: Path | str) -> bool:
+    """Whether the compute budget ended this session's sweep."""
+    return _key(trials_path) in _spent
+
+
 def forget_clock(trials_path: Path | str) -> None:
     """After a session: a resume in the same process starts its own clock, and nothing is kept."""
     _ends_at.pop(_key(trials_path), None)
     _ran_out.discard(_key(trials_path))
+    _spent.discard(_key(trials_path))

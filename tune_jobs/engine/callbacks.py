@@ -40,12 +40,10 @@ class TrialsRecorder(tune.Callback):
     WRITE_SHARE_INVERSE = 50  # wait at least 50 times a write's duration: writing takes <= 2% of the time
     _write_s = 0.0  # how long the last write took (a class default: recorders pickled before it resume)
 
-    def __init__(self, path: Path, spec: Spec, objective: Objective, budget: int | None = None, cv: int = 1):
+    def __init__(self, path: Path, spec: Spec, objective: Objective):
         self.path = Path(path)
         self.spec = spec
         self.objective = objective
-        self.budget = budget  # see on_experiment_end
-        self.cv = cv
         self._rows: dict[str, str] | None = None  # trial id -> its line of the table, in table order
         #                                                  (None: not started)
         self._clock: tuple[float, float] = (0.0, 0.0)  # (this session's start, elapsed_s at that start)
@@ -65,7 +63,7 @@ class TrialsRecorder(tune.Callback):
     def on_experiment_end(self, trials, **info):
         if self._rows is None:
             return
-        for trial in cut_by_a_budget(trials, self.budget, self.cv, self.path):
+        for trial in cut_by_a_budget(trials, self.path):
             if trial.trial_id not in self._rows:
                 self._ended(trials, trial, failed=False)
         self._write()
@@ -166,7 +164,7 @@ class ProgressView(tune.Callback):
     def on_experiment_end(self, trials, **info):
         # Only the trials a budget cut count here: after Ctrl-C Ray marks interrupted trials
         # TERMINATED in memory, and they resume.
-        cut = cut_by_a_budget(trials, self.budget, self.cv, rundir.TRIALS)
+        cut = cut_by_a_budget(trials, rundir.TRIALS)
         if self._last_finished >= 0:
             tally = self._counted(trials)
             for trial in cut:
@@ -207,12 +205,11 @@ class ProgressView(tune.Callback):
         self._last_finished, self._last_draw, self._changed_at = counts.finished, now, None
 
 
-def cut_by_a_budget(trials, budget: int | None, cv: int, trials_path: Path | str) -> list:
+def cut_by_a_budget(trials, trials_path: Path | str) -> list:
     """The trials a budget that ran out (BudgetStopper, TimeBudgetStopper) cut: Ray ends them
     without an event; those that trained an epoch ended, stopped early. None after Ctrl-C with
     budget left: the trials it interrupts are not ended (they resume)."""
-    spent = budget is not None and budgets.trained_by(trials, cv) >= budget
-    if not (spent or budgets.ran_out_of_time(trials_path)):
+    if not (budgets.spent(trials_path) or budgets.ran_out_of_time(trials_path)):
         return []
     return [t for t in trials if t.status == "TERMINATED" and (t.last_result or {}).get("epoch", 0)]
 
@@ -302,6 +299,9 @@ class BudgetStopper(tune.Stopper):
         self.budget = budget
         self.cv = cv
         self.trials_path = Path(trials_path)
+        self._new_session()
+
+    def _new_session(self) -> None:
         self._before: int | None = None  # what trials.csv held at the first result of this session
         self._epochs: dict[str, int] = {}  # trial id -> epochs trained in this session
         self._total = 0  # their sum: stop_all runs at every step of the sweep
@@ -313,7 +313,7 @@ class BudgetStopper(tune.Stopper):
         # restarted trial that ASHA then stopped sooner left them counted, and the budget ended the
         # sweep short of its compute, as unfinished, on every resume (seen: 6,414 of 6,480).
         self.__dict__.update(state)
-        self._before, self._epochs, self._total = None, {}, 0
+        self._new_session()
 
     def __call__(self, trial_id: str, result: dict) -> bool:
         # By epoch, not by call: Ray repeats a function trainable's last result when it returns.
@@ -330,7 +330,10 @@ class BudgetStopper(tune.Stopper):
         return False
 
     def stop_all(self) -> bool:
-        return self._before is not None and self._before + self._total * self.cv >= self.budget
+        if self._before is None or self._before + self._total * self.cv < self.budget:
+            return False
+        budgets.mark_spent(self.trials_path)
+        return True
 
 
 class TimeBudgetStopper(tune.Stopper):

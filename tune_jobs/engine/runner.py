@@ -183,8 +183,7 @@ def make_tuner(settings: RunSettings, spec: Spec, job: Job, plan, data_ref, cpus
             storage_path=storage_path, name=name, verbose=0, log_to_file=True,
             # Ray draws its own HTML table in a notebook (elsewhere verbose=0 silences it).
             progress_reporter=SilentReporter() if progress.in_notebook() else None,
-            callbacks=[TrialsRecorder(run_dir / rundir.TRIALS, spec, job.objective, budget=settings.budget,
-                                      cv=settings.cv),
+            callbacks=[TrialsRecorder(run_dir / rundir.TRIALS, spec, job.objective),
                        ProgressView(plan.total, job.objective, budget=settings.budget, cv=settings.cv),
                        *([tracking.trial_callback(settings.mlflow, job.name, parent_run)] if parent_run else [])],
             # Ray Tune retries a dead node's trials and also those that raised: ``retries`` makes the
