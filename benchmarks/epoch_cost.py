@@ -18,8 +18,10 @@ were the first of their model shape in their process (the shape: the configurati
 shape their process had seen before, and of those how many ``kept_models``' cache (replayed in
 the trials' order) had let go -- replayed over all the runs given at once, in time order: a
 comparison's runs share one Ray session, whose trial processes outlive each run (``warm_workers``);
-and each trial's set-up before its first report (section 14e:
-the trials whose process was new to the Ray session, TensorFlow imported there).
+each trial's set-up before its first report (section 14e: the trials whose process was new to
+the Ray session, TensorFlow imported there); and, by each trial's last report, its seconds in
+``train_folds`` outside its folds' fits and Tune's share of its time (section 14e: where ASHA's
+wall time goes).
 
 ``--same-configs`` (section 15b), for two runs: the configurations both trained to the same epochs,
 and the second run's summed trial time over the first's on them (the same work, two days' code).
@@ -33,6 +35,7 @@ import statistics
 import sys
 from collections import OrderedDict, defaultdict
 from pathlib import Path
+from typing import NamedTuple
 
 ROOT = Path(__file__).resolve().parent.parent
 SLOW_SETUP_S = 3.0  # a set-up this long imported TensorFlow: the trial's process was new
@@ -56,8 +59,7 @@ def main() -> int:
         return same_configs(*load_runs(args.runs, allow_partial=True))  # runs cut at a wall time too
 
     groups: dict[str, list[dict]] = defaultdict(list)
-    reports: list[tuple[str, tuple[float, int, tuple, float]]] = []  # (searcher, first report) of every run
-    setups: dict[str, list[float]] = defaultdict(list)  # searcher -> each trial's set-up seconds
+    reports: list[tuple[str, TrialReports]] = []  # (searcher, a trial's reports) of every run
     for run in load_runs(args.runs):
         params = [p for p in run.spec.columns if p != "epochs"]
         for row in run.rows:
@@ -67,9 +69,7 @@ def main() -> int:
                                           "folds": folds, "fit": sum(folds),
                                           "values": {p: row.get(p, "") for p in params}})
         if args.breakdown:
-            found = first_reports(run.path / "tune")
-            reports += [(run.label, report) for report in found]
-            setups[run.label] += [setup for *_, setup in found]
+            reports += [(run.label, trial) for trial in trial_reports(run.path / "tune")]
     shapes = shape_counts(reports)
     print(f"{'searcher':14s} {'trials':>6s} {'epochs x folds':>14s} {'s / epoch x fold':>16s} "
           f"{'fit s / epoch x fold':>20s} {'s outside fits / trial':>22s} {f'fit s / epoch x fold, {args.epochs}-epoch trials (n)':>40s}")
@@ -82,7 +82,7 @@ def main() -> int:
               f"{f'{long_fit:.3f} ({len(long)})':>40s}")
     if args.breakdown:
         for label, rows in groups.items():
-            breakdown(label, rows, shapes.get(label), setups.get(label))
+            breakdown(label, rows, shapes.get(label), [trial for of, trial in reports if of == label])
     return 0
 
 
@@ -105,7 +105,7 @@ def same_configs(first, second) -> int:
     return 0
 
 
-def breakdown(label: str, rows: list[dict], shapes: list[int] | None, setups: list[float] | None) -> None:
+def breakdown(label: str, rows: list[dict], shapes: list[int] | None, trials: list[TrialReports]) -> None:
     print(f"\n{label}: fit s per epoch x fold by value")
     for param in rows[0]["values"]:
         cost: dict[str, list[float]] = defaultdict(lambda: [0.0, 0])
@@ -120,31 +120,49 @@ def breakdown(label: str, rows: list[dict], shapes: list[int] | None, setups: li
     if shapes and sum(shapes):
         print(f"  trials the first of their model shape in their process: {shapes[0]}; "
               f"of a shape their process had seen: {shapes[1]} ({shapes[2]} of them after kept_models let it go)")
-    if setups:
+    if trials:
+        setups = [t.setup_s for t in trials]
         slow = [s for s in setups if s > SLOW_SETUP_S]
         print(f"  set-up before the first report (its seconds less the folds' fits): median {statistics.median(setups):.2f} s; "
               f"{len(slow)} trials over {SLOW_SETUP_S:g} s ({sum(slow):.1f} s in all: a process new to the Ray session)")
+        outside = [t.outside_fits_s for t in trials]
+        print(f"  a trial's seconds in train_folds outside its folds' fits, by its last report: median "
+              f"{statistics.median(outside):.2f} s, {sum(outside):.1f} s over {len(outside)} trials; Tune's and the "
+              f"relay's share (its time by Tune's clock less train_folds'): median "
+              f"{statistics.median(t.tune_s for t in trials):.3f} s")
 
 
-def first_reports(tune_dir: Path) -> list[tuple[float, int, tuple, float]]:
-    """Per trial, from Ray's trial folders (none where the run directory has none): when it first
-    reported, the process that trained it, its model shape (the configuration without ``lr``,
-    ``batch_size`` and ``epochs``, which ``kept_models`` does not key on) and its set-up: its
-    seconds before that first report less its folds' fits (a trial in a process new to the run
-    imports TensorFlow there)."""
+class TrialReports(NamedTuple):
+    """What a trial's results in Ray's trial folder say of its cost."""
+
+    first_at: float  # when it first reported
+    process: int  # the process that trained it
+    shape: tuple  # the configuration without ``lr``, ``batch_size`` and ``epochs`` (``kept_models`` keys on the rest)
+    setup_s: float  # its seconds before its first report less its folds' fits (a new process imports TensorFlow)
+    outside_fits_s: float  # by its last report: ``train_folds``' seconds less its folds' fits (validations included)
+    tune_s: float  # by its last report: its time by Tune's clock less ``train_folds``' own
+
+
+def _outside_fits(result: dict) -> float:
+    return result.get("train_time_s", 0.0) - sum(result.get("fold_fit_s", []))
+
+
+def trial_reports(tune_dir: Path) -> list[TrialReports]:
+    """Per trial, from Ray's trial folders (none where the run directory has none)."""
     found = []
     for result in tune_dir.glob("*/result.json"):
         lines = [json.loads(line) for line in result.read_text().splitlines() if line.strip()]
         if lines:
-            first = lines[0]
+            first, last = lines[0], lines[-1]
             config = first.get("config") or json.loads((result.parent / "params.json").read_text())
             shape = tuple(sorted((k, str(v)) for k, v in config.items() if k not in ("lr", "batch_size", "epochs")))
-            found.append((first["timestamp"], first.get("train_pid", first["pid"]), shape,
-                          first.get("train_time_s", 0.0) - sum(first.get("fold_fit_s", []))))
+            found.append(TrialReports(first["timestamp"], first.get("train_pid", first["pid"]), shape,
+                                      _outside_fits(first), _outside_fits(last),
+                                      last.get("time_total_s", 0.0) - last.get("train_time_s", 0.0)))
     return found
 
 
-def shape_counts(reports: list[tuple[str, tuple[float, int, tuple, float]]]) -> dict[str, list[int]]:
+def shape_counts(reports: list[tuple[str, TrialReports]]) -> dict[str, list[int]]:
     """Per searcher: [trials first of their shape in their process, trials of a shape seen there
     before, of those the ones ``kept_models``' least-recently-used cache of ``KEEP`` shapes had
     let go], the trials of all runs replayed together in time order (a process may have served
@@ -154,7 +172,7 @@ def shape_counts(reports: list[tuple[str, tuple[float, int, tuple, float]]]) -> 
     seen: dict[int, set] = defaultdict(set)
     kept: dict[int, OrderedDict] = defaultdict(OrderedDict)  # kept_models' cache, replayed per process
     counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
-    for label, (_, process, shape, _) in sorted(reports, key=lambda r: r[1][0]):
+    for label, (_, process, shape, *_) in sorted(reports, key=lambda r: r[1].first_at):
         if shape in seen[process]:
             counts[label][1] += 1
             counts[label][2] += shape not in kept[process]
