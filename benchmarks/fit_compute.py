@@ -56,8 +56,8 @@ def main() -> int:
     p.add_argument("--ways", nargs="+", default=["fit", "fit-dataset", "loop", "loop-fixed", "matmuls"])
     args = p.parse_args()
 
-    from tune_jobs.engine.fold_training import FitOrders, OwnEpochs, more_steps_per_call
-    from tune_jobs.engine.trainable import prepare_keras
+    from tune_jobs.engine.fold_training import OwnEpochs, more_steps_per_call
+    from tune_jobs.engine.fresh_start import prepare_keras
     from tune_jobs.jobs import DataOptions, get_job
 
     prepare_keras(threads=1, seed=0)
@@ -84,7 +84,7 @@ def main() -> int:
         return lambda: model.fit(ds, epochs=1, verbose=0)
 
     def own_loop():
-        loop = OwnEpochs.where_possible(fresh(), job, x, y, FitOrders())
+        loop = OwnEpochs.where_possible(fresh(), job, x, y)
         return lambda: loop.epoch(bs)
 
     def own_loop_fixed():

@@ -32,7 +32,7 @@ def main() -> int:
 
     from tune_jobs.jobs import DataOptions, get_job
     from tune_jobs.engine.fold_training import VALIDATION_BATCH
-    from tune_jobs.engine.trainable import prepare_keras
+    from tune_jobs.engine.fresh_start import prepare_keras
 
     prepare_keras(threads=1, seed=0)
     job = get_job("linear")

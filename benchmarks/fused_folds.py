@@ -58,7 +58,7 @@ def one(trainer: str, threads: int, validation: str, samples: int, epochs: int, 
     from tune_jobs.engine import fold_training
     from fused_trainer import FusedFolds
     from tune_jobs.engine.fold_training import TakingTurns
-    from tune_jobs.engine.trainable import prepare_keras
+    from tune_jobs.engine.fresh_start import prepare_keras
     from tune_jobs.jobs.fashion_data import load_fashion_mnist
     from tune_jobs.jobs.fashion_mlp import JOB
 

@@ -1,7 +1,7 @@
 """Per-fold scores of a trial's folds trained three ways, the same folds and seeds, one thread:
 Keras' ``fit``; the own epoch loop (``fold_training.OwnEpochs``) as shipped, on ``fit``'s order;
 and the own loop on a new permutation every epoch (what ``fit``'s documentation promises, not what
-it does under a set seed: it feeds every epoch the same order, ``fold_training.FitOrders``).
+it does under a set seed: it feeds every epoch the same order, ``fold_training.fit_order``).
 
     python benchmarks/own_loop_folds.py                       # 20,000 images, 6 epochs, lr 0.01
     python benchmarks/own_loop_folds.py --lr 0.001 --seeds 4
@@ -34,7 +34,7 @@ def main() -> int:
     args = p.parse_args()
 
     from tune_jobs.engine import fold_training
-    from tune_jobs.engine.trainable import prepare_keras
+    from tune_jobs.engine.fresh_start import prepare_keras
     from tune_jobs.jobs import DataOptions, get_job
 
     job = get_job("fashion-mlp")

@@ -11,11 +11,14 @@ and the later ones.
 ``--samples 60000 --epochs 1`` is an ASHA trial stopped at its first rung on the full data. Ray's own cost per
 trial is measured by ``benchmarks/many_trials.py`` (plain Ray Tune: about 0.03 s per trial).
 
-Two kinds of trial, alternating: the first in its trial process, which compiles its own model and
-makes its own folds, and a later one, which trains in the model an earlier trial of that shape left
+Three kinds of trial, alternating: the first in its trial process, which compiles its own model and
+makes its own folds; and a later one, which trains in the model an earlier trial of that shape left
 (``tune_jobs.engine.kept_models``: another learning rate, the same network) on the folds it left
-(``tune_jobs.engine.kept_folds``: the same data, the same folds). Prints the median
-seconds of each step over the repeats, side by side, and the ratio of the trials' times; and one
+(``tune_jobs.engine.kept_folds``: the same data, the same folds), once as such a trial ran before
+``tune_jobs.engine.fresh_start`` (TensorFlow's kernel cache cleared, as Keras' ``clear_session``
+and ``set_random_seed`` do, and fit's order computed anew) and once as it runs now (the cache
+kept after a trial of Keras' own steps, fit's order known). Prints the median seconds of each
+step over the repeats, side by side, and the ratios of the trials' times; and one
 full garbage collection timed before the first trial (TensorFlow imported, nothing frozen) and
 after the last (what ``prepare_keras`` froze left out), with the number of objects frozen.
 """
@@ -37,14 +40,16 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 from benchmarks.fused_folds import CONFIG  # noqa: E402
 
 
-def one_trial(x, y, epochs: int, threads: int, kept: bool) -> dict[str, float]:
+KINDS = {"first": "first trial", "before": "later, as before", "later": "a later trial"}
+
+
+def one_trial(x, y, epochs: int, threads: int, kind: str) -> dict[str, float]:
     """One trial as ``train_cv`` runs a grid's (folds in turns, each fold's epochs by the own epoch
-    loop, validated once), timed step by step: {step: seconds}. ``kept``: in a model of its shape
-    that the previous trial compiled, on its folds. The steps of ``TakingTurns``' set-up are its
-    own, one by one."""
-    from tune_jobs.engine import kept_folds, kept_models
-    from tune_jobs.engine.fold_training import FitOrders, OwnEpochs, load_state, more_steps_per_call, save_state
-    from tune_jobs.engine.trainable import prepare_keras
+    loop, validated once), timed step by step: {step: seconds}. ``kind`` (of KINDS): "first", or in
+    a model of its shape that the previous trial compiled, on its folds, as before ("before") or
+    now ("later"). The steps of ``TakingTurns``' set-up are its own, one by one."""
+    from tune_jobs.engine import fold_training, fresh_start, kept_folds, kept_models
+    from tune_jobs.engine.fold_training import OwnEpochs, fit_order, load_state, more_steps_per_call, save_state
     from tune_jobs.jobs.fashion_mlp import JOB
 
     steps: dict[str, float] = {}
@@ -55,11 +60,15 @@ def one_trial(x, y, epochs: int, threads: int, kept: bool) -> dict[str, float]:
         steps[name] = steps.get(name, 0.0) + now - clock[0]
         clock[0] = now
 
+    kept = kind != "first"
     if not kept:
         kept_models.forget()
         kept_folds.forget()
-    prepare_keras(threads=threads, seed=0)
-    lap("Keras' fresh start (clear_session, seed)")
+    if kind != "later":
+        fold_training._known_orders.clear()
+    fresh_start.trial_ended(only_keras_steps=kind == "later")  # the trial before it
+    fresh_start.trial_started(threads=threads, seed=0)
+    lap("Keras' fresh start (its session cleared, seeds)")
     splits = kept_folds.folds(x, y, JOB.splits(y, 3, 0))
     lap("the folds: their rows sliced and copied into tensors (or those kept)")
     config = {**CONFIG, "epochs": epochs, "lr": CONFIG["lr"] * (2 if kept else 1)}
@@ -71,10 +80,9 @@ def one_trial(x, y, epochs: int, threads: int, kept: bool) -> dict[str, float]:
     model = kept_models.reuse(first)
     states = [(m.get_weights(), fresh) for m in models]
     lap("compiling again (steps per call), optimizer state")
-    orders = FitOrders()
-    orders(len(splits[0][0]), True)
+    fit_order(len(splits[0][0]), True)
     lap("fit's order (Keras' data adapter)")
-    loops = [OwnEpochs.where_possible(model, JOB, split[0], split[1], orders) for split in splits]
+    loops = [OwnEpochs.where_possible(model, JOB, split[0], split[1]) for split in splits]
     lap("each fold's loop (traced where the model is new)")
     for fold, split in enumerate(splits):
         load_state(model, states[fold])
@@ -105,21 +113,23 @@ def main() -> int:
     importlib.import_module("keras")  # before the collection is timed, as in a trial process
 
     unfrozen_s = timed_collection()
-    runs = {False: [], True: []}
+    runs: dict[str, list[dict[str, float]]] = {kind: [] for kind in KINDS}
     for _ in range(args.repeats):
-        for kept in (False, True):  # alternating: a noisy machine hurts both alike
-            runs[kept].append(one_trial(x, y, args.epochs, args.threads, kept))
-    median = {kept: {name: statistics.median(run.get(name, 0.0) for run in found) for name in found[0]}
-              for kept, found in runs.items()}
-    total = {kept: sum(steps.values()) for kept, steps in median.items()}
+        for kind in KINDS:  # alternating: a noisy machine hurts them alike
+            runs[kind].append(one_trial(x, y, args.epochs, args.threads, kind))
+    median = {kind: {name: statistics.median(run.get(name, 0.0) for run in found) for name in runs["first"][0]}
+              for kind, found in runs.items()}
+    total = {kind: sum(steps.values()) for kind, steps in median.items()}
     print(f"{args.samples} images, 3 folds, {args.epochs} epochs, {args.threads} thread(s), median of "
           f"{args.repeats} trials each (folds in turns, validated once); seconds and share of the trial:")
-    print(f"{'first trial':>17} {'a later trial':>17}  step")
-    for name in median[False]:
-        own, kept = median[False][name], median[True].get(name, 0.0)
-        print(f"{own:7.3f} s {100 * own / total[False]:5.1f} % {kept:7.3f} s {100 * kept / total[True]:5.1f} %  {name}")
-    print(f"{total[False]:7.3f} s {'':7} {total[True]:7.3f} s {'':7}  the trial; later / first = "
-          f"{total[True] / total[False]:.3f}")
+    print("".join(f"{title:>22}" for title in KINDS.values()) + "  step")
+    for name in median["first"]:
+        print("".join(f"{median[kind][name]:12.3f} s {100 * median[kind][name] / total[kind]:5.1f} %" for kind in KINDS)
+              + f"  {name}")
+    print("".join(f"{total[kind]:12.3f} s {'':7}" for kind in KINDS) + "  the trial")
+    print(f"a later trial / first = {total['later'] / total['first']:.3f}; later, as before / first = "
+          f"{total['before'] / total['first']:.3f}; a later trial / later, as before = "
+          f"{total['later'] / total['before']:.3f}")
     print(f"one full garbage collection: {unfrozen_s:.3f} s before the first trial, {timed_collection():.3f} s after "
           f"the last ({gc.get_freeze_count()} objects frozen out of it by prepare_keras)")
     return 0

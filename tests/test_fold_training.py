@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from tune_jobs.engine.fold_training import EVERY_EPOCH, LAST_EPOCH, Reports, TakingTurns
-from tune_jobs.engine.trainable import prepare_keras
+from tune_jobs.engine.fresh_start import prepare_keras
 from tune_jobs.jobs.fashion_mlp import JOB
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
@@ -106,9 +106,8 @@ def test_the_own_epoch_loop_trains_exactly_as_keras_fit(fashion_subset, shuffle)
     splits = splits_of(*fashion_subset)
     own, by_fit = replace(JOB, fit_options={"shuffle": shuffle}), replace(JOB, fit_options={"shuffle": shuffle,
                                                                                              "callbacks": []})
-    orders = fold_training.FitOrders()
-    assert fold_training.OwnEpochs.where_possible(JOB.model(CONFIG), by_fit, *splits[0][:2], orders) is None
-    assert fold_training.OwnEpochs.where_possible(JOB.model(CONFIG), own, *splits[0][:2], orders) is not None
+    assert fold_training.OwnEpochs.where_possible(JOB.model(CONFIG), by_fit, *splits[0][:2]) is None
+    assert fold_training.OwnEpochs.where_possible(JOB.model(CONFIG), own, *splits[0][:2]) is not None
     seen = {}
     for name, job in (("own", own), ("fit", by_fit)):
         prepare_keras(threads=1, seed=0)
@@ -151,7 +150,7 @@ def test_the_refit_trains_by_the_own_loop_to_keras_fit_s_test_score(fashion_subs
 
 def test_the_own_loop_takes_keras_fit_s_order_which_is_the_same_every_epoch():
     """The rows ``fit`` feeds its steps, recorded over two epochs and a second call: under the
-    trial's seed one permutation, every epoch (so the own loop computes it once per row count)."""
+    trial's seed one permutation, every epoch (so a process computes it once per row count and seed)."""
     import keras
     import tensorflow as tf
 
@@ -166,13 +165,21 @@ def test_the_own_loop_takes_keras_fit_s_order_which_is_the_same_every_epoch():
     model.train_step = lambda data: (seen.append(data[0].numpy()[:, 0].astype(np.int64)), step(data))[1]
     for _ in range(2):
         model.fit(x, x[:, 0], batch_size=rows, epochs=2, verbose=0)  # one batch: an epoch's whole order
-    orders = fold_training.FitOrders()
-    order = orders(rows, True)
+    fold_training._known_orders.clear()
+    order = fold_training.fit_order(rows, True)
     assert len(seen) == 4 and all(np.array_equal(epoch, order) for epoch in seen)
     assert np.array_equal(np.sort(order), np.arange(rows)) and not np.array_equal(order, np.arange(rows))
-    assert orders(rows, True) is order and np.array_equal(orders(rows, False), np.arange(rows))
+    assert np.array_equal(fold_training.fit_order(rows, False), np.arange(rows))
     tf.random.set_seed(4)
-    assert not np.array_equal(fold_training.FitOrders()(rows, True), order)  # another seed, another order
+    assert not np.array_equal(fold_training.fit_order(rows, True), order)  # another seed, another order
+
+    # Nothing else decides it: not random ops run since the seed was set, not other models, not
+    # other orders; so a process computes it once per row count and seed.
+    prepare_keras(threads=1, seed=3)
+    JOB.model(CONFIG), tf.random.uniform([3]), tf.random.shuffle(tf.range(5)), fold_training.fit_order(rows + 1, True)
+    fold_training._known_orders.clear()
+    assert np.array_equal(fold_training.fit_order(rows, True), order)
+    assert fold_training.fit_order(rows, True) is fold_training.fit_order(rows, True)
 
 
 def test_the_own_epoch_loop_steps_over_every_row_and_traces_once_per_model():
@@ -185,14 +192,13 @@ def test_the_own_epoch_loop_steps_over_every_row_and_traces_once_per_model():
     x, y = rng.random((61, 28, 28), dtype=np.float32), np.arange(61) % 10
     prepare_keras(threads=1, seed=0)
     model = fold_training.more_steps_per_call(JOB.model(CONFIG))
-    orders = fold_training.FitOrders()
-    loop = fold_training.OwnEpochs.where_possible(model, JOB, x, y, orders)
+    loop = fold_training.OwnEpochs.where_possible(model, JOB, x, y)
     first = loop.epoch(16)
     traced = loop.steps.experimental_get_tracing_count()  # 2 where the first call built Keras' metrics
     second = loop.epoch(16)
     assert int(model.optimizer.iterations) == 8
     assert set(first) == {"loss", "accuracy"} and 0 <= second["accuracy"] <= 1 and np.isfinite(second["loss"])
-    again = fold_training.OwnEpochs.where_possible(model, JOB, x[:40], y[:40], orders)  # another fold, another length
+    again = fold_training.OwnEpochs.where_possible(model, JOB, x[:40], y[:40])  # another fold, another length
     again.epoch(16)
     assert int(model.optimizer.iterations) == 8 + 3
     assert again.steps is loop.steps and loop.steps.experimental_get_tracing_count() == traced
@@ -214,7 +220,7 @@ def test_the_own_epoch_loop_needs_no_source_code(monkeypatch):
     x, y = rng.random((40, 28, 28), dtype=np.float32), np.arange(40) % 10
     prepare_keras(threads=1, seed=0)
     model = fold_training.more_steps_per_call(JOB.model(CONFIG))
-    loop = fold_training.OwnEpochs.where_possible(model, JOB, x, y, fold_training.FitOrders())
+    loop = fold_training.OwnEpochs.where_possible(model, JOB, x, y)
     assert np.isfinite(loop.epoch(16)["loss"]) and int(model.optimizer.iterations) == 3
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from tune_jobs.engine import kept_models
 from tune_jobs.engine.fold_training import EVERY_EPOCH, LAST_EPOCH, TakingTurns
-from tune_jobs.engine.trainable import prepare_keras
+from tune_jobs.engine.fresh_start import prepare_keras
 from tune_jobs.jobs.fashion_mlp import JOB
 
 CONFIG = {"activation": "relu", "batch_norm": 1, "dropout": 0.2, "layers": 1, "units": 32, "optimizer": "Adam",

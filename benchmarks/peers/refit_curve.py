@@ -25,7 +25,7 @@ def curve(job, config, x, y, x_val, y_val, x_test, y_test, seed: int) -> list[di
     import keras
 
     from tune_jobs.engine.fold_training import more_steps_per_call
-    from tune_jobs.engine.trainable import prepare_keras
+    from tune_jobs.engine.fresh_start import prepare_keras
 
     prepare_keras(threads=2, seed=seed)
     model = more_steps_per_call(job.model(config))

@@ -103,8 +103,11 @@ class TakingTurns:
         self.states: list[State] = [(m.get_weights(), fresh) for m in models]
         # Each fold's loop once per trial, not per turn: its rows copied into tensors (in lockstep a
         # trial has epochs x folds turns) and fit's order.
-        orders = FitOrders()
-        self.loops = [OwnEpochs.where_possible(self.model, job, x, y, orders) for x, y, _, _ in splits]
+        self.loops = [OwnEpochs.where_possible(self.model, job, x, y) for x, y, _, _ in splits]
+        # Steps of Keras' own classes by the own loop, scored by Keras: nothing of them draws from
+        # TensorFlow's stateful random kernels (``fresh_start``).
+        self.only_keras_steps = (kept_models.shape_key(first) is not None and job.scorer is None
+                                 and all(loop is not None for loop in self.loops))
 
     def train(self, epochs: Sequence[int], batch_size: int, on_epoch: OnEpoch) -> None:
         """Train every fold up to the last of ``epochs``, validated after each of them (and only
@@ -184,7 +187,7 @@ class OwnEpochs:
     seed's small network that machinery took 0.57-0.78 of an epoch's own-loop time again on this
     machine's CPU (``benchmarks/fit_compute.py``; BENCHMARKS.md, section 14c). The steps are the
     model's (its loss, metrics, optimizer, a custom ``train_step`` too); an epoch's logs are its
-    metrics' results as ``fit`` reports them; the batches are ``fit``'s (:class:`FitOrders`), so
+    metrics' results as ``fit`` reports them; the batches are ``fit``'s (:func:`fit_order`), so
     the numbers are ``fit``'s. The traced function is kept on the model, so a model that
     ``kept_models`` keeps does not trace it again."""
 
@@ -196,7 +199,7 @@ class OwnEpochs:
         self.steps = _epoch_function(model, self.x, self.y)
 
     @classmethod
-    def where_possible(cls, model, job: Job, x, y, orders: FitOrders) -> OwnEpochs | None:
+    def where_possible(cls, model, job: Job, x, y) -> OwnEpochs | None:
         """The loop for this fold, or None where only ``fit`` does what the job asks: other fit
         options (callbacks, class weights, ``shuffle="batch"`` ...), inputs that are not one array
         or tensor, a model run eagerly, another backend than TensorFlow."""
@@ -211,7 +214,7 @@ class OwnEpochs:
 
         if not all(isinstance(rows, (np.ndarray, tf.Tensor)) for rows in (x, y)):
             return None
-        return cls(model, x, y, orders(len(x), shuffle))
+        return cls(model, x, y, fit_order(len(x), shuffle))
 
     def epoch(self, batch_size: int) -> FoldScores:
         self.model.reset_metrics()
@@ -227,27 +230,42 @@ class OwnEpochs:
         return {f"val_{name}": float(value) for name, value in self.model.get_metrics_result().items()}
 
 
-class FitOrders:
-    """The order in which Keras' ``fit`` feeds the rows of a numpy array, per row count.
+# fit's orders this process computed, by row count and TensorFlow's global seed: nothing else
+# decides one (``tests/test_fold_training.py``), and each costs a ``tf.data`` pipeline (0.05 s).
+_known_orders: dict[tuple[int, int], np.ndarray] = {}
+KNOWN_ORDERS = 64  # row counts x seeds kept, at most: a sweep's folds have one or two row counts
+
+
+def fit_order(rows: int, shuffle: bool) -> np.ndarray:
+    """The order in which Keras' ``fit`` feeds the rows of a numpy array (read-only).
 
     With the seed set (every trial sets it), ``fit`` draws the same permutation for every epoch and
     every call: its ``tf.data`` pipeline runs a shuffle op seeded by the global seed, anew per epoch
     (``tests/test_fold_training.py`` checks it against ``fit``'s batches; TensorFlow issue 29558 is
     the same behaviour for a dataset's ``shuffle``). Keras' own data adapter computes that
-    permutation here, so the own loop trains on ``fit``'s batches and gives its numbers; it builds
-    a ``tf.data`` pipeline to do so, so a trial computes it once per row count (its folds have one
-    or two)."""
+    permutation here, so the own loop trains on ``fit``'s batches and gives its numbers; a process
+    computes it once per row count and seed."""
+    if not shuffle:
+        return np.arange(rows, dtype=np.int64)
+    seed = _global_seed()
+    if seed is None:  # no seed: fit's order is drawn anew every time
+        return _shuffled_by_keras(rows)
+    if (rows, seed) not in _known_orders:
+        if len(_known_orders) >= KNOWN_ORDERS:
+            _known_orders.clear()
+        _known_orders[rows, seed] = _shuffled_by_keras(rows)
+        _known_orders[rows, seed].setflags(write=False)
+    return _known_orders[rows, seed]
 
-    def __init__(self) -> None:
-        self._known: dict[tuple[int, bool], np.ndarray] = {}
 
-    def __call__(self, rows: int, shuffle: bool) -> np.ndarray:
-        if (rows, shuffle) not in self._known:
-            self._known[rows, shuffle] = _fit_order(rows) if shuffle else np.arange(rows, dtype=np.int64)
-        return self._known[rows, shuffle]
+def _global_seed() -> int | None:
+    """TensorFlow's global seed (``tf.random.set_seed``'s), which Keras' ``set_random_seed`` sets."""
+    from tensorflow.python.eager import context
+
+    return getattr(context.context(), "_seed", None)
 
 
-def _fit_order(rows: int) -> np.ndarray:
+def _shuffled_by_keras(rows: int) -> np.ndarray:
     from keras.src.trainers.data_adapters import get_data_adapter
 
     adapter = get_data_adapter(np.arange(rows, dtype=np.int64), batch_size=max(rows, 1), shuffle=True)

@@ -9,7 +9,6 @@ It gets a plain config dict, the job and the data's object-store reference; noth
 
 from __future__ import annotations
 
-import gc
 import os
 import socket
 import time
@@ -19,7 +18,8 @@ from typing import Any, Callable, Mapping
 import numpy as np
 
 from tune_jobs.engine import kept_folds, retries, warm_workers
-from tune_jobs.engine.fold_training import EVERY_EPOCH, FitOrders, OwnEpochs, Reports, TakingTurns, more_steps_per_call
+from tune_jobs.engine.fresh_start import prepare_keras, trial_ended, trial_started
+from tune_jobs.engine.fold_training import EVERY_EPOCH, OwnEpochs, Reports, TakingTurns, more_steps_per_call
 from tune_jobs.jobs.base import Job
 from tune_jobs.records.results import Recorded
 
@@ -74,7 +74,7 @@ def train_folds(config: Mapping[str, Any], job: Job, data: Mapping[str, np.ndarr
     """A Keras job's trial: its k fold models trained as ``fold_training`` says, wherever the trial
     runs; ``report`` gets the result of each epoch ``reports`` names."""
     started = time.monotonic()
-    prepare_keras(threads=threads, seed=seed)
+    trial_started(threads=threads, seed=seed)
     x, y = data["x_train"], data["y_train"]
     splits = kept_folds.folds(x, y, job.splits(y, cv, seed))  # those of the last trial here, if the same
     reported = reports.epochs(config["epochs"])
@@ -86,7 +86,10 @@ def train_folds(config: Mapping[str, Any], job: Job, data: Mapping[str, np.ndarr
         spent[:] += [(s["fit_s"], s["score_s"]) for s in scores]
         report(epoch_result(scores, spent, job.objective, epoch, node, time.monotonic() - started))
 
-    trainer.train(reported, config["batch_size"], on_epoch)
+    try:
+        trainer.train(reported, config["batch_size"], on_epoch)
+    finally:  # stopped by a scheduler (its report raises) or failed, as much as ended
+        trial_ended(only_keras_steps=trainer.only_keras_steps)
 
 
 def epoch_result(scores: list[dict[str, float]], spent: np.ndarray, objective, epoch: int, node: str,
@@ -120,7 +123,7 @@ def refit_and_score(job: Job, config: Mapping[str, Any], data: Mapping[str, np.n
     prepare_keras(threads=threads, seed=seed)
     model = more_steps_per_call(job.model(config))
     x, y = data["x_train"], data["y_train"]
-    loop = OwnEpochs.where_possible(model, job, x, y, FitOrders())  # fit's numbers, as a trial's folds
+    loop = OwnEpochs.where_possible(model, job, x, y)  # fit's numbers, as a trial's folds
     if loop is None:
         model.fit(x, y, batch_size=config["batch_size"], epochs=config["epochs"], verbose=0, **job.fit_options)
     else:
@@ -128,33 +131,3 @@ def refit_and_score(job: Job, config: Mapping[str, Any], data: Mapping[str, np.n
             loop.epoch(config["batch_size"])
     scores = model.evaluate(data["x_test"], data["y_test"], batch_size=1024, verbose=0, return_dict=True)
     return float(scores[job.objective.metric])
-
-
-def prepare_keras(threads: int, seed: int) -> None:
-    """Pin TensorFlow to the trial's CPU share (it ignores Ray's) and start Keras clean."""
-    import tensorflow as tf
-
-    try:
-        tf.config.threading.set_intra_op_parallelism_threads(threads)
-        tf.config.threading.set_inter_op_parallelism_threads(threads)
-        # On a GPU that trials share (--gpus-per-trial < 1), each takes memory as it needs it,
-        # not the whole card. Ray sets CUDA_VISIBLE_DEVICES to the trial's GPUs.
-        for gpu in tf.config.list_physical_devices("GPU"):
-            tf.config.experimental.set_memory_growth(gpu, True)
-    except RuntimeError:
-        pass  # a reused actor keeps what its first trial set: the same share
-    import keras
-
-    _freeze_what_is_imported()
-    keras.backend.clear_session()  # and a garbage collection: the previous trial's models
-    keras.utils.set_random_seed(seed)
-
-
-def _freeze_what_is_imported() -> None:
-    """Once per process, before its first model: everything alive now (TensorFlow's, Keras' and
-    Ray's modules) is left out of every later garbage collection, which ``clear_session`` runs per
-    trial: it then scans a trial's own objects, not the libraries' (benchmarks/trial_cost.py times
-    both; BENCHMARKS.md, section 10b). Those objects live as long as the process anyway."""
-    if not gc.get_freeze_count():
-        gc.collect()
-        gc.freeze()

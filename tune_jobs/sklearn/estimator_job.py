@@ -130,7 +130,7 @@ class _given:
 def train_estimator(config: Mapping[str, Any], job: Job, data: Mapping[str, np.ndarray], *, cv: int, seed: int,
                     threads: int, node: str, report: Callable[[dict], None]) -> None:
     """A trial of any estimator (engine.trainable's Train): fit and score each fold, report once."""
-    from tune_jobs.engine.trainable import prepare_keras
+    from tune_jobs.engine.fresh_start import prepare_keras
 
     started = time.monotonic()
     if _keras_is_loaded():

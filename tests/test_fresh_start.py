@@ -1,0 +1,118 @@
+"""A trial keeps TensorFlow's kernel cache where the trials before it in its process trained only
+Keras' own steps, and scores exactly as after Keras' own clear; a trial of steps that draw from a
+stateful TensorFlow random kernel leaves the cache to be cleared for the next."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from tune_jobs.engine import fresh_start, kept_folds, kept_models, trainable
+from tune_jobs.jobs.fashion_mlp import JOB
+
+CONFIG = {"activation": "relu", "batch_norm": 1, "dropout": 0.2, "layers": 1, "units": 32, "optimizer": "Adam",
+          "lr": 0.01, "batch_size": 16, "epochs": 2}
+
+
+@pytest.fixture(autouse=True)
+def a_new_process(monkeypatch):
+    """As in a trial process before its first trial."""
+    kept_models.forget()
+    kept_folds.forget()
+    monkeypatch.setattr(fresh_start, "_only_keras_steps_since_cleared", False)
+    yield
+    kept_models.forget()
+    kept_folds.forget()
+
+
+@pytest.fixture
+def full_clears(monkeypatch) -> list[int]:
+    """One entry per trial that cleared Keras' session and TensorFlow's kernel cache."""
+    cleared: list[int] = []
+    clear = fresh_start.prepare_keras
+    monkeypatch.setattr(fresh_start, "prepare_keras",
+                        lambda threads, seed: (cleared.append(seed), clear(threads, seed)))
+    return cleared
+
+
+@pytest.fixture(scope="module")
+def data():
+    rng = np.random.default_rng(0)
+    return {"x_train": rng.random((90, 28, 28), dtype=np.float32), "y_train": np.arange(90) % 10}
+
+
+def trials(configs, data, job=JOB, seeds=None) -> list[list[dict]]:
+    """Each configuration's trial (with its seed, else 0), one after another in this process: what
+    each reported."""
+    results = []
+    for config, seed in zip(configs, seeds or [0] * len(configs)):
+        seen: list[dict] = []
+        trainable.train_folds(config, job, data, cv=3, seed=seed, threads=1, node="here", report=seen.append)
+        results.append([{k: v for k, v in result.items() if not k.endswith("_s")} for result in seen])
+    return results
+
+
+def test_trials_that_keep_the_kernel_cache_score_as_after_a_full_clear(data, full_clears, monkeypatch):
+    """Other learning rates, shapes and seeds (another sweep's trials in a warm process), and the first
+    trial again."""
+    configs = [CONFIG, {**CONFIG, "lr": 0.001, "batch_size": 32}, {**CONFIG, "units": 16}, CONFIG, CONFIG]
+    seeds = [0, 0, 0, 1, 0]
+    kept = trials(configs, data, seeds=seeds)
+    assert len(full_clears) == 1  # the process' first trial only
+    assert kept[4] == kept[0] and kept[3] != kept[0]
+
+    monkeypatch.setattr(fresh_start, "_can_keep_kernels", lambda: False)  # as Keras clears, every trial
+    monkeypatch.setattr(fresh_start, "_only_keras_steps_since_cleared", False)
+    kept_models.forget()
+    assert trials(configs, data, seeds=seeds) == kept
+    assert len(full_clears) == 1 + len(configs)
+
+
+class UniformDense(keras.layers.Layer):
+    """A layer whose initial weights come from a stateful TensorFlow random kernel, run eagerly
+    with an operation seed: its stream goes on from call to call until the cache is cleared."""
+
+    def build(self, input_shape):
+        self.kernel = self.add_weight(shape=(input_shape[-1], 10), initializer="zeros")
+        self.kernel.assign(tf.random.uniform((input_shape[-1], 10), -0.05, 0.05, seed=7))
+
+    def call(self, x):
+        return keras.ops.softmax(x @ self.kernel)
+
+
+def uniform_model(config):
+    model = keras.Sequential([keras.Input((28, 28)), keras.layers.Flatten(), UniformDense()])
+    model.compile(optimizer=keras.optimizers.Adam(config["lr"]), loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy"])
+    return model
+
+
+def test_a_trial_after_one_of_other_steps_clears_the_cache_and_scores_as_its_first(data, full_clears, monkeypatch):
+    job = replace(JOB, build_model=uniform_model)
+    [alone] = trials([CONFIG], data, job)  # a new process' first trial: after a full clear
+    monkeypatch.setattr(fresh_start, "_only_keras_steps_since_cleared", False)
+    trials([CONFIG], data)  # Keras' own steps
+    after_keras_steps, after_its_own = trials([CONFIG, CONFIG], data, job)
+    assert len(full_clears) == 3  # each new process' first trial, and the trial after one of other steps
+    assert after_keras_steps == alone  # the cache kept: nothing in it was drawn from since it was cleared
+    assert after_its_own == alone
+
+    # Kept after it too, the second trial would go on with the first one's random stream.
+    monkeypatch.setattr(fresh_start, "_only_keras_steps_since_cleared", False)
+    monkeypatch.setattr(trainable, "trial_ended", lambda only_keras_steps: fresh_start.trial_ended(True))
+    first, second = trials([CONFIG, CONFIG], data, job)
+    assert first == alone and second != alone
+
+
+def test_the_trial_after_a_refit_clears_the_cache(data, full_clears):
+    """A refit or a scikit-learn estimator's fit starts Keras by ``prepare_keras`` and may run
+    anything: the trial after it starts from a cleared cache."""
+    trials([CONFIG, CONFIG], data)
+    assert len(full_clears) == 1
+    fresh_start.prepare_keras(threads=1, seed=0)
+    trials([CONFIG], data)
+    assert len(full_clears) == 3

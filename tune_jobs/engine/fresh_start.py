@@ -1,0 +1,137 @@
+"""How a trial starts Keras: its CPU share, its seeds, the previous trial's models gone.
+
+Keras' ``clear_session`` and ``set_random_seed`` (through ``tf.random.set_seed``) each clear
+TensorFlow's kernel cache. That cache holds the instantiated, graph-optimized form of every
+traced function called so far: a model that ``kept_models`` keeps is not traced again, but its
+epoch and validation functions were instantiated again in every trial, about 0.25 s of a trial of
+one epoch on the full data (``benchmarks/trial_cost.py``; BENCHMARKS.md, section 14f).
+
+The cache is cleared so that TensorFlow's stateful random kernels (``tf.random.uniform`` and the
+like, run eagerly with an operation seed) start their streams again; Keras' own layers draw from
+stateless ops seeded by their own variables, not from those. So a trial keeps the cache where
+every trial since the cache was last cleared in this process trained only Keras' own steps
+(:func:`trial_ended`): models of Keras' own classes (``kept_models.shape_key``), by the own epoch
+loop, scored by Keras. Its numbers are those of a trial after a full clear
+(``tests/test_fresh_start.py``). The first trial of a process, and the trial after any other,
+starts from a cleared cache as Keras' own functions leave it.
+"""
+
+from __future__ import annotations
+
+import gc
+import random
+
+import numpy as np
+
+# Whether every trial since TensorFlow's kernel cache was last cleared in this process trained only
+# Keras' own steps. False in a new process: its first trial clears it.
+_only_keras_steps_since_cleared = False
+
+
+def prepare_keras(threads: int, seed: int) -> None:
+    """Pin TensorFlow to the trial's CPU share (it ignores Ray's) and start Keras clean: its
+    session cleared (the previous models go), every random seed set. What runs next (a refit, a
+    scikit-learn estimator's fit) is not known to run only Keras' own steps: the trial after it
+    clears the kernel cache again."""
+    global _only_keras_steps_since_cleared
+
+    _only_keras_steps_since_cleared = False
+    _pin_threads(threads)
+    import keras
+
+    _freeze_what_is_imported()
+    keras.backend.clear_session()  # and a garbage collection: the previous trial's models
+    keras.utils.set_random_seed(seed)
+
+
+def trial_started(threads: int, seed: int) -> None:
+    """:func:`prepare_keras` for a trial of the folds, TensorFlow's kernel cache kept where the
+    trials since it was last cleared left nothing in it that a seed must start again."""
+    global _only_keras_steps_since_cleared
+
+    if not (_only_keras_steps_since_cleared and _can_keep_kernels()):
+        prepare_keras(threads, seed)
+        return
+    _only_keras_steps_since_cleared = False  # until this trial has ended as one of Keras' own steps
+    _pin_threads(threads)
+    _clear_session_keeping_kernels()
+    _set_random_seed_keeping_kernels(seed)
+
+
+def trial_ended(only_keras_steps: bool) -> None:
+    """Whether the trial that ended trained only Keras' own steps (nothing in it ran a stateful
+    TensorFlow random kernel): the next trial may then keep the kernel cache."""
+    global _only_keras_steps_since_cleared
+
+    _only_keras_steps_since_cleared = only_keras_steps
+
+
+def _pin_threads(threads: int) -> None:
+    import tensorflow as tf
+
+    try:
+        tf.config.threading.set_intra_op_parallelism_threads(threads)
+        tf.config.threading.set_inter_op_parallelism_threads(threads)
+        # On a GPU that trials share (--gpus-per-trial < 1), each takes memory as it needs it,
+        # not the whole card. Ray sets CUDA_VISIBLE_DEVICES to the trial's GPUs.
+        for gpu in tf.config.list_physical_devices("GPU"):
+            tf.config.experimental.set_memory_growth(gpu, True)
+    except RuntimeError:
+        pass  # a reused actor keeps what its first trial set: the same share
+
+
+def _can_keep_kernels() -> bool:
+    """Keras on TensorFlow, with the private state the two functions below reset where they are
+    (else a trial clears the cache as Keras does)."""
+    import keras
+
+    if keras.backend.backend() != "tensorflow":
+        return False
+    from keras.src.backend.common import global_state
+    from tensorflow.python.eager import context
+
+    return (hasattr(global_state, "GLOBAL_STATE_TRACKER") and hasattr(global_state, "GLOBAL_SETTINGS_TRACKER")
+            and hasattr(context.context(), "_rng"))
+
+
+def _clear_session_keeping_kernels() -> None:
+    """``keras.backend.clear_session()`` on TensorFlow (Keras 3.15's), less its clearing of the
+    kernel cache: Keras' global state (layer names, settings, seed generator) and TensorFlow's
+    default graph anew, and a garbage collection."""
+    import threading
+
+    import tensorflow as tf
+    from keras.src.backend.common import global_state
+
+    _freeze_what_is_imported()
+    global_state.GLOBAL_STATE_TRACKER = threading.local()
+    global_state.GLOBAL_SETTINGS_TRACKER = threading.local()
+    tf.compat.v1.reset_default_graph()
+    gc.collect()
+
+
+def _set_random_seed_keeping_kernels(seed: int) -> None:
+    """``keras.utils.set_random_seed(seed)`` on TensorFlow, less ``tf.random.set_seed``'s clearing
+    of the kernel cache: Python's, NumPy's and Keras' seeds, and TensorFlow's global seed with the
+    sequence of operation seeds it draws from."""
+    from keras.src.backend.common import global_state
+    from keras.src.random.seed_generator import GLOBAL_SEED_GENERATOR
+    from keras.src.utils.rng_utils import GLOBAL_RANDOM_SEED
+    from tensorflow.python.eager import context
+
+    global_state.set_global_attribute(GLOBAL_RANDOM_SEED, seed)
+    global_state.set_global_attribute(GLOBAL_SEED_GENERATOR, None)
+    random.seed(seed)
+    np.random.seed(seed)
+    eager = context.context()
+    eager._seed, eager._rng = seed, random.Random(seed)  # Context._set_global_seed, less its clearing
+
+
+def _freeze_what_is_imported() -> None:
+    """Once per process, before its first model: everything alive now (TensorFlow's, Keras' and
+    Ray's modules) is left out of every later garbage collection, which ``clear_session`` runs per
+    trial: it then scans a trial's own objects, not the libraries' (benchmarks/trial_cost.py times
+    both; BENCHMARKS.md, section 10b). Those objects live as long as the process anyway."""
+    if not gc.get_freeze_count():
+        gc.collect()
+        gc.freeze()
