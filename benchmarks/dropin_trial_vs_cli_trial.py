@@ -45,7 +45,7 @@ def dropin_side():
     estimator = KerasClassifier(build_fn=create_model)
     codec = Codec.of({name: listed(values, name) for name, values in param_grid.items()})
     splits = list(check_cv(CV, y, classifier=True).split(x, y))
-    job = estimator_job(estimator, codec, x, y, splits, check_scoring(estimator), "probe")
+    job = estimator_job(estimator, codec, x, y, splits, check_scoring(estimator), "probe", scikit_learns_scorer=True)
     given = job.load_data(None)
     first = {name: codec.space_values(name)[0] for name in param_grid}
     configs = [{**first, "_lr": lr} for lr in codec.space_values("_lr")]

@@ -1,6 +1,7 @@
 """A trial keeps TensorFlow's kernel cache where the trials before it in its process trained only
-Keras' own steps, and scores exactly as after Keras' own clear; a trial of steps that draw from a
-stateful TensorFlow random kernel leaves the cache to be cleared for the next."""
+Keras' own steps (the drop-in's too, scored by scikit-learn's own scorer), and scores exactly as
+after Keras' own clear; a trial of steps that may draw from a stateful TensorFlow random kernel
+leaves the cache to be cleared for the next."""
 
 from __future__ import annotations
 
@@ -116,3 +117,44 @@ def test_the_trial_after_a_refit_clears_the_cache(data, full_clears):
     fresh_start.prepare_keras(threads=1, seed=0)
     trials([CONFIG], data)
     assert len(full_clears) == 3
+
+
+def seed_model(_lr, _dropout):
+    """The seed's network, as a drop-in user's ``build_fn``."""
+    model = keras.Sequential([keras.Input((28, 28)), keras.layers.Flatten(), keras.layers.Dropout(_dropout),
+                              keras.layers.Dense(32, activation="relu"), keras.layers.Dense(10, activation="softmax")])
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate=_lr), loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy"])
+    return model
+
+
+@pytest.mark.parametrize("scoring", [None, "accuracy", "users"])
+def test_the_drop_ins_trials_keep_the_cache_where_scikit_learn_scores_them(data, full_clears, monkeypatch, scoring):
+    """scikit-learn's own scorer only predicts: the drop-in's later trials keep the cache and score as
+    after a full clear. A user's scorer may run anything: every trial clears it."""
+    from sklearn.metrics import accuracy_score, check_scoring
+
+    from tune_jobs.sklearn import KerasClassifier
+    from tune_jobs.sklearn.codec import Codec
+    from tune_jobs.sklearn.estimator_job import estimator_job
+
+    estimator = KerasClassifier(build_fn=seed_model, verbose=0)
+    grid = {"_lr": [0.01, 0.001], "_dropout": [0.2], "batch_size": [16], "epochs": [2]}
+    codec = Codec.of(grid)
+    x, y = data["x_train"], data["y_train"]
+    splits = [(np.arange(60), np.arange(60, 90)), (np.arange(30, 90), np.arange(30))]
+
+    def users(model, x, y):
+        return accuracy_score(y, model.predict(x))
+
+    scorer = users if scoring == "users" else check_scoring(estimator, scoring=scoring)
+    job = estimator_job(estimator, codec, x, y, splits, scorer, "drop-in", scikit_learns_scorer=scoring != "users")
+    configs = [{name: codec.encode(name, values[i % len(values)]) for name, values in grid.items()} for i in range(3)]
+    given = job.load_data(None).arrays()
+    kept = trials(configs, given, job)
+    assert len(full_clears) == (1 if scoring != "users" else 3)
+    assert kept[2] == kept[0]
+    monkeypatch.setattr(fresh_start, "_can_keep_kernels", lambda: False)
+    monkeypatch.setattr(fresh_start, "_only_keras_steps_since_cleared", False)
+    kept_models.forget()
+    assert trials(configs, given, job) == kept

@@ -104,9 +104,10 @@ class TakingTurns:
         # Each fold's loop once per trial, not per turn: its rows copied into tensors (in lockstep a
         # trial has epochs x folds turns) and fit's order.
         self.loops = [OwnEpochs.where_possible(self.model, job, x, y) for x, y, _, _ in splits]
-        # Steps of Keras' own classes by the own loop, scored by Keras: nothing of them draws from
-        # TensorFlow's stateful random kernels (``fresh_start``).
-        self.only_keras_steps = (kept_models.shape_key(first) is not None and job.scorer is None
+        # Steps of Keras' own classes by the own loop, scored by Keras (or by a scorer that only
+        # predicts): nothing of them draws from TensorFlow's stateful random kernels (``fresh_start``).
+        scored_by_keras = job.scorer is None or getattr(job.scorer, "predicts_only", False)
+        self.only_keras_steps = (kept_models.shape_key(first) is not None and scored_by_keras
                                  and all(loop is not None for loop in self.loops))
 
     def train(self, epochs: Sequence[int], batch_size: int, on_epoch: OnEpoch) -> None:

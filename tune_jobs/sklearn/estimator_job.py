@@ -63,6 +63,9 @@ class FoldScorer:
     scorer: Callable
     classes: np.ndarray | None
     config: Mapping[str, Any] = field(default_factory=dict)  # the trial's (``bind``); {}: the base estimator
+    # scikit-learn's own scorer (a name, or the estimator's ``score``): it only predicts, by the
+    # model's own steps, so a trial process may keep TensorFlow's kernel cache (``fresh_start``).
+    predicts_only: bool = False
 
     def bind(self, config: Mapping[str, Any]) -> "FoldScorer":
         """This scorer for the fold models of ``config`` (see ``Job.scorer_for``)."""
@@ -78,26 +81,28 @@ class FoldScorer:
 
 
 def estimator_job(estimator: Any, codec: Codec, x: np.ndarray, y: np.ndarray, splits, scorer: Callable,
-                  name: str) -> Job:
-    """The job of ``estimator`` on ``(x, y)`` with the folds ``splits`` (see the module docstring)."""
+                  name: str, scikit_learns_scorer: bool = False) -> Job:
+    """The job of ``estimator`` on ``(x, y)`` with the folds ``splits`` (see the module docstring).
+    ``scikit_learns_scorer``: ``scorer`` is one of scikit-learn's own, not the user's code."""
     from tune_jobs.jobs.user_file import send_by_value
 
     send_by_value(type(estimator), scorer, *[v for v in estimator.get_params(deep=False).values() if callable(v)])
     candidate = Candidate(estimator, codec)
     if isinstance(estimator, KerasWrapper):
-        return _keras_job(candidate, x, y, splits, scorer, name)
+        return _keras_job(candidate, x, y, splits, scorer, name, scikit_learns_scorer)
     return Job(name=name, load_data=_given(x, y), build_model=candidate.estimator_of, objective=SCORE,
                given_splits=tuple(splits), scorer=scorer, trainable=train_estimator, pickled=True,
                source=f"estimator={type(estimator).__name__}", description=repr(estimator)[:200])
 
 
-def _keras_job(candidate: Candidate, x, y, splits, scorer, name: str) -> Job:
+def _keras_job(candidate: Candidate, x, y, splits, scorer, name: str, scikit_learns_scorer: bool) -> Job:
     estimator = candidate.estimator
     classes = np.unique(y) if isinstance(estimator, KerasClassifier) else None
     targets = np.searchsorted(classes, y) if classes is not None else np.asarray(y)
     fit_options = {k: v for k, v in estimator.routed("fit").items() if k not in (*TRAINING_NAMES, *SILENT)}
     return Job(name=name, load_data=_given(x, targets), build_model=candidate.model, objective=SCORE,
-               given_splits=tuple(splits), scorer=FoldScorer(candidate, scorer, classes),
+               given_splits=tuple(splits),
+               scorer=FoldScorer(candidate, scorer, classes, predicts_only=scikit_learns_scorer),
                fit_options=fit_options, pickled=True, source=f"build_fn={getattr(estimator.build_fn, '__qualname__', 'build_fn')}",
                description=(estimator.build_fn.__doc__ or "").strip()[:200])
 

@@ -51,7 +51,8 @@ class _TuneSearch:
         self.n_splits_ = len(splits)
         self.scorer_ = check_scoring(self.estimator, scoring=self.scoring)
         self.multimetric_ = False
-        job = estimator_job(self.estimator, codec, x, y, splits, self.scorer_, name=where.lower())
+        job = estimator_job(self.estimator, codec, x, y, splits, self.scorer_, name=where.lower(),
+                            scikit_learns_scorer=self.scoring is None or isinstance(self.scoring, str))
         spec = api.space_from_dict({"name": where.lower(), **space}, where.lower())
         if isinstance(self.estimator, KerasWrapper):
             job = one_hot_if_needed(job, self._first_model(job, spec))
