@@ -13,7 +13,9 @@ every trial since the cache was last cleared in this process trained only Keras'
 (:func:`trial_ended`): models of Keras' own classes (``kept_models.shape_key``), by the own epoch
 loop, scored by Keras. Its numbers are those of a trial after a full clear
 (``tests/test_fresh_start.py``). The first trial of a process, and the trial after any other,
-starts from a cleared cache as Keras' own functions leave it.
+starts from a cleared cache as Keras' own functions leave it. What the rule trusts: that a job's
+model function of Keras' own layers does not itself run such a kernel eagerly (to draw an
+architecture, say); one that did would score by its place among a process' trials.
 """
 
 from __future__ import annotations
