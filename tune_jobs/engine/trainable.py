@@ -18,8 +18,8 @@ from typing import Any, Callable, Mapping
 import numpy as np
 
 from tune_jobs.engine import kept_folds, retries, warm_workers
-from tune_jobs.engine.fresh_start import prepare_keras, trial_ended, trial_started
 from tune_jobs.engine.fold_training import EVERY_EPOCH, OwnEpochs, Reports, TakingTurns, more_steps_per_call
+from tune_jobs.engine.fresh_start import prepare_keras, trial_ended, trial_started
 from tune_jobs.jobs.base import Job
 from tune_jobs.records.results import Recorded
 
