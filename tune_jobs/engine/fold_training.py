@@ -35,6 +35,7 @@ from typing import Any, Callable, Mapping, Sequence
 import numpy as np
 
 from tune_jobs.engine import kept_models
+from tune_jobs.engine.fresh_start import tensorflow_seed
 from tune_jobs.engine.kept_folds import Split
 from tune_jobs.jobs.base import Job
 
@@ -248,7 +249,7 @@ def fit_order(rows: int, shuffle: bool) -> np.ndarray:
     computes it once per row count and seed."""
     if not shuffle:
         return np.arange(rows, dtype=np.int64)
-    seed = _global_seed()
+    seed = tensorflow_seed()
     if seed is None:  # no seed: fit's order is drawn anew every time
         return _shuffled_by_keras(rows)
     if (rows, seed) not in _known_orders:
@@ -257,13 +258,6 @@ def fit_order(rows: int, shuffle: bool) -> np.ndarray:
         _known_orders[rows, seed] = _shuffled_by_keras(rows)
         _known_orders[rows, seed].setflags(write=False)
     return _known_orders[rows, seed]
-
-
-def _global_seed() -> int | None:
-    """TensorFlow's global seed (``tf.random.set_seed``'s), which Keras' ``set_random_seed`` sets."""
-    from tensorflow.python.eager import context
-
-    return getattr(context.context(), "_seed", None)
 
 
 def _shuffled_by_keras(rows: int) -> np.ndarray:

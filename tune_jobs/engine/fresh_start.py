@@ -68,6 +68,14 @@ def trial_ended(only_keras_steps: bool) -> None:
     _only_keras_steps_since_cleared = only_keras_steps
 
 
+def tensorflow_seed() -> int | None:
+    """TensorFlow's global seed, as ``tf.random.set_seed`` (and so ``keras.utils.set_random_seed``)
+    or :func:`trial_started` set it; None where none is set."""
+    from tensorflow.python.eager import context
+
+    return getattr(context.context(), "_seed", None)
+
+
 def _pin_threads(threads: int) -> None:
     import tensorflow as tf
 
