@@ -44,7 +44,7 @@ def test_the_budget_is_the_grids_compute_unless_given():
 
 @pytest.mark.parametrize("argv,message", [
     (["--searchers", "grid,bayes"], "unknown searcher 'bayes' (valid: grid, random, optuna)"),
-    (["--searchers", "optuna+hyperband"], "unknown scheduler 'hyperband' (valid: none, asha)"),
+    (["--searchers", "optuna+hyperband"], "unknown scheduler 'hyperband' (valid: none, asha, asha-time)"),
     (["--searchers", "grid,grid"], "a searcher is named twice"),
     (["--seeds", "0"], "--seeds: 0 must be an integer >= 1"),
     (["--budget", "10", "--budget-fraction", "0.5"], "give one of them"),

@@ -87,6 +87,41 @@ def test_asha_stops_trials_early_and_saves_compute(job, shared_ray, tmp_path):
     assert summary["best_score"] == pytest.approx(reported(job.objective, best_score()))  # the best was not cut
 
 
+def test_asha_time_compares_trials_after_equal_seconds_of_training(shared_ray, tmp_path):
+    """asha-time: each configuration in two twins with the same curve per epoch, one ten times slower
+    per epoch (the analytic trainable's clock). ASHA over epochs would treat the twins alike; over
+    seconds, a slow twin's first epoch meets the rung where fast ones have trained nine, and is
+    stopped sooner. The best configuration's fast twin still trains to its end."""
+    space = tmp_path / "analytic.yaml"
+    space.write_text(SPACE.replace("grid:\n", "grid:\n  virtual_epoch_s: [1, 10]\n")
+                     + "scheduler:\n  grace_period_s: 3\n")
+    settings = RunSettings(space=str(space), job=ANALYTIC.source, searcher="grid", scheduler="asha-time",
+                           refit=False, out=str(tmp_path), workers=2)
+    run_dir = rundir.new_run_dir(tmp_path, "asha-time")
+    assert run_sweep(settings, parse_spec(space.read_text(), space), ANALYTIC, DATA, run_dir,
+                     trainable=analytic_trainable) == 0
+    rows = read_trials(run_dir / rundir.TRIALS)
+    summary = json.loads((run_dir / rundir.SUMMARY).read_text())
+    assert len(rows) == 72
+    epochs = {speed: [int(r["epochs"]) for r in rows if float(r[column_of("virtual_epoch_s")]) == speed]
+              for speed in (1, 10)}
+    assert sum(epochs[10]) < sum(epochs[1]) / 2, epochs
+    assert min(epochs[10]) == 1 and max(epochs[1]) == 9  # a slow twin stopped at its first report
+    assert summary["best_score"] == pytest.approx(reported(ANALYTIC.objective, best_score()))
+    assert summary["n_stopped"] == sum(r["status"] == "stopped" for r in rows) > 0
+
+
+def test_asha_time_reads_every_epoch_at_rungs_of_seconds():
+    """A rung of seconds can fall after any epoch, so a trial reports after each; Ray's rungs are
+    the grace period times powers of the factor, in the trial's own seconds of training."""
+    settings = {"grace_period_s": 20, "reduction_factor": 3}
+    scheduler = schedulers.make_scheduler("asha-time", 15, settings)
+    rungs = sorted(milestone for bracket in scheduler._brackets for milestone, _ in bracket._rungs)
+    assert rungs[:3] == [20, 60, 180] and scheduler._time_attr == "train_time_s"
+    assert schedulers.reads_at("asha-time", 15, settings) == tuple(range(1, 16))
+    assert schedulers.min_epochs("asha-time", 15, settings) == 1
+
+
 @pytest.mark.parametrize("searcher", ["random", "optuna"])
 def test_same_seed_same_suggestions_one_at_a_time(searcher, shared_ray, tmp_path):
     first = configs(sweep(tmp_path / "a", searcher, workers=1, num_samples=8, seed=3)[1])
@@ -115,7 +150,7 @@ def test_the_optuna_study_persists_every_trial(shared_ray, tmp_path):
     ({"searcher": "random", "optuna_storage": "sqlite:///x.db"},
      "--optuna-storage sqlite:///x.db: does not apply to searcher 'random' (its options: --num-samples)"),
     ({"searcher": "hyperband"}, "--searcher: unknown searcher 'hyperband' (valid: grid, random, optuna)"),
-    ({"scheduler": "pbt"}, "--scheduler: unknown scheduler 'pbt' (valid: none, asha)"),
+    ({"scheduler": "pbt"}, "--scheduler: unknown scheduler 'pbt' (valid: none, asha, asha-time)"),
     ({"searcher": "optuna", "num_samples": 0}, "--num-samples: 0 must be an integer >= 1"),
 ])
 def test_options_that_do_not_apply_are_rejected(options, message):
@@ -126,6 +161,7 @@ def test_options_that_do_not_apply_are_rejected(options, message):
 
 @pytest.mark.parametrize("section, message", [
     ("scheduler:\n  grace_period: 0\n", "scheduler.grace_period: 0 must be an integer >= 1"),
+    ("scheduler:\n  grace_period_s: 0\n", "scheduler.grace_period_s: 0 must be an integer >= 1"),
     ("scheduler:\n  reduction_factor: 1\n", "scheduler.reduction_factor: 1 must be an integer >= 2"),
     ("scheduler:\n  brackets: 2\n", "scheduler.brackets: unknown key"),
 ])

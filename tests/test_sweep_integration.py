@@ -186,6 +186,32 @@ def interrupt(argv: list[str], out: Path, at_least: int, ray_tmpdir: Path, sig: 
     return code, leftovers
 
 
+def test_asha_time_on_real_keras_reads_every_epoch_and_its_seconds(real_data_dir, ray_tmpdir, write_space, tmp_path):
+    """asha-time on real training: every trial reports after each epoch (a rung of seconds may fall
+    after any), with its seconds of training growing; where ASHA stopped a trial, it had trained
+    past a rung (1 s here) and fewer than all its epochs."""
+    space = write_space("name: tiny\ngrid:\n  batch_size: [32, 512]\n  lr: [0.001, 0.01]\n  epochs: [3]\n"
+                        "scheduler:\n  grace_period_s: 1\n")
+    code, run_dir = sweep(["--space", str(space), "--workers", "2", "--max-train-samples", "1500",
+                           "--searcher", "grid", "--scheduler", "asha-time", "--no-refit"],
+                          tmp_path / "runs", real_data_dir)
+    assert code == 0
+    rows = {r["trial_id"]: r for r in read_csv(run_dir / "trials.csv")}
+    assert len(rows) == 4
+    for path in (run_dir / "tune").glob("*/result.json"):
+        results = [json.loads(line) for line in path.read_text().splitlines()]
+        row = rows[results[-1]["trial_id"]]
+        assert [r["epoch"] for r in results] == list(range(1, int(row["epochs"]) + 1))
+        seconds = [r["train_time_s"] for r in results]
+        assert seconds == sorted(seconds) and seconds[0] > 0
+        assert (row["status"] == "stopped") == (int(row["epochs"]) < 3)
+        if row["status"] == "stopped":
+            assert seconds[-1] >= 1
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert summary["scheduler"] == "asha-time" and summary["n_stopped"] == sum(
+        r["status"] == "stopped" for r in rows.values())
+
+
 def wait_for_rows(out: Path, at_least: int, timeout: float) -> list[dict]:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -34,7 +34,7 @@ class RunSettings:
     address: str | None = None  # an existing Ray cluster; None starts a local one
     searcher: str = "grid"  # see tune_jobs/searchers
     num_samples: int | None = None  # trials of a sampling searcher
-    scheduler: str = "none"  # early stopping: none or asha
+    scheduler: str = "none"  # early stopping: none, asha (epochs) or asha-time (seconds trained)
     optuna_storage: str | None = None  # a database URL for the Optuna study
     budget: int | None = None  # epochs x folds after which the sweep ends (see tune_jobs/engine/budget.py)
     time_budget_s: float | timedelta | None = None  # seconds of the sweep's own clock after which it ends

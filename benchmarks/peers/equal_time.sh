@@ -14,13 +14,16 @@
 # refit takes minutes): its curve is then one point.
 # EPOCHS=N: tune-jobs' trials train at most N epochs (--epochs, in place of the space's cap); the
 # results directory's name ends in -eN.
+# SCHEDULER=asha-time: tune-jobs' ASHA counts seconds of training, not epochs (default asha); the
+# results directory's name ends in -asha-time.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 MINUTES=$1 SEED=$2 SPACE=$3 JOB=${4:-fashion-mlp}
 shift $(( $# < 4 ? $# : 4 ))
 TOOLS=${*:-tune-jobs tune-jobs-holdout hyperband bayesian random autokeras}
 PY=${PYTHON:-python}
-NAME=$(basename "$SPACE" .yaml)-s$SEED-${MINUTES}min${EPOCHS:+-e$EPOCHS}
+SCHEDULER=${SCHEDULER:-asha}
+NAME=$(basename "$SPACE" .yaml)-s$SEED-${MINUTES}min${EPOCHS:+-e$EPOCHS}$([ "$SCHEDULER" = asha ] || echo "-$SCHEDULER")
 OUT=benchmarks/results/peers/$NAME
 mkdir -p "$OUT"
 echo "== $NAME, job $JOB, tools: $TOOLS, commit $(git rev-parse --short HEAD), $(date -u +%FT%TZ)" | tee -a "$OUT/log.txt"
@@ -33,7 +36,7 @@ for tool in $TOOLS; do
     # tune-jobs-holdout: --cv 1, one held-out 20% as the peers validate, not 3-fold CV.
     cv=3; [ "$tool" = tune-jobs ] || cv=1
     timeout -k 120 -s INT $(( MINUTES * 60 + 90 )) $PY -m tune_jobs run --job "$JOB" --space "$SPACE" \
-      --searcher optuna --scheduler asha --num-samples 10000 --seed "$SEED" --cv $cv --no-refit \
+      --searcher optuna --scheduler "$SCHEDULER" --num-samples 10000 --seed "$SEED" --cv $cv --no-refit \
       ${EPOCHS:+--epochs "$EPOCHS"} \
       --out "$OUT/$tool/runs" > "$OUT/$tool.log" 2>&1 || true
     $PY benchmarks/peers/tune_jobs_anytime.py "$OUT/$tool"/runs/*/ --minutes "$MINUTES" \

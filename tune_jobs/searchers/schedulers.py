@@ -11,6 +11,12 @@ from typing import Any, Callable, Mapping
 from tune_jobs.space.spec import SpecError
 
 ASHA_DEFAULTS = {"grace_period": 1, "reduction_factor": 3}
+ASHA_TIME_DEFAULTS = {"grace_period_s": 60, "reduction_factor": 3}
+# What asha-time counts: the seconds a trial has trained in its process (its ``train_time_s``), not
+# Ray's ``time_total_s``, which also charges a trial for its actor's start and TensorFlow's import.
+TRAINING_SECONDS = "train_time_s"
+# asha-time's rungs: grace x factor^k for k below this; no trial is stopped for its length alone.
+TIME_RUNGS = 12
 
 
 def _none(max_epochs: int, settings: Mapping[str, Any]):
@@ -40,12 +46,32 @@ def _asha_rungs(max_epochs: int, settings: Mapping[str, Any]) -> tuple[int, ...]
     return tuple(sorted({least * factor ** k for k in range(rungs)} | {max_epochs}))
 
 
-SCHEDULERS: dict[str, Callable[[int, Mapping[str, Any]], Any]] = {"none": _none, "asha": _asha}
+def _asha_time(max_epochs: int, settings: Mapping[str, Any]):
+    """ASHA whose rungs count seconds of training, not epochs (Ray's ``time_attr``): a configuration
+    20x slower per epoch than another meets each rung after as many seconds, not 20x as many, and is
+    compared there with what the fast ones reached in that time (BENCHMARKS.md, 15b: on the CNN
+    space, slow configurations held a core for up to 17 minutes to reach an epoch rung)."""
+    from ray.tune.schedulers import ASHAScheduler
+
+    options = {**ASHA_TIME_DEFAULTS, **settings}
+    grace, factor = options["grace_period_s"], options["reduction_factor"]
+    return ASHAScheduler(time_attr=TRAINING_SECONDS, max_t=grace * factor ** TIME_RUNGS, grace_period=grace,
+                         reduction_factor=factor, stop_last_trials=False)
+
+
+def _every_epoch(max_epochs: int, settings: Mapping[str, Any]) -> tuple[int, ...]:
+    """A rung in seconds may fall after any epoch: the score is read after each."""
+    return tuple(range(1, max_epochs + 1))
+
+
+SCHEDULERS: dict[str, Callable[[int, Mapping[str, Any]], Any]] = {
+    "none": _none, "asha": _asha, "asha-time": _asha_time}
 # The epochs after which each scheduler reads a trial's score: a trial validates its folds and
 # reports there, and trains the epochs between in one ``fit`` per fold.
 READS_AT: dict[str, Callable[[int, Mapping[str, Any]], tuple[int, ...]]] = {
     "none": lambda max_epochs, settings: (),
     "asha": _asha_rungs,
+    "asha-time": _every_epoch,
 }
 
 

@@ -25,7 +25,8 @@ from tune_jobs.space.domains import Choice, Domain, IntRange, Uniform
 
 TOP_LEVEL_KEYS = ("name", "description", "grid", "space", "scheduler")
 DISTRIBUTIONS = {"uniform": "float", "loguniform": "float", "int": "int", "choice": None}  # key -> kind it needs
-SCHEDULER_KEYS = {"grace_period": 1, "reduction_factor": 2}  # key -> smallest valid value (ASHA)
+# key -> smallest valid value: ASHA's (epochs) and asha-time's grace period (seconds), and their factor
+SCHEDULER_KEYS = {"grace_period": 1, "grace_period_s": 1, "reduction_factor": 2}
 
 
 class SpecError(BadInput):
