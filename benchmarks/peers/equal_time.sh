@@ -16,6 +16,8 @@
 # results directory's name ends in -eN.
 # SCHEDULER=asha-time: tune-jobs' ASHA counts seconds of training, not epochs (default asha); the
 # results directory's name ends in -asha-time.
+# WORKERS=N: tune-jobs runs N trials at a time (--workers; default one per core); the results
+# directory's name ends in -wN (two schedulers side by side, one core each: WORKERS=1).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 MINUTES=$1 SEED=$2 SPACE=$3 JOB=${4:-fashion-mlp}
@@ -23,7 +25,7 @@ shift $(( $# < 4 ? $# : 4 ))
 TOOLS=${*:-tune-jobs tune-jobs-holdout hyperband bayesian random autokeras}
 PY=${PYTHON:-python}
 SCHEDULER=${SCHEDULER:-asha}
-NAME=$(basename "$SPACE" .yaml)-s$SEED-${MINUTES}min${EPOCHS:+-e$EPOCHS}$([ "$SCHEDULER" = asha ] || echo "-$SCHEDULER")
+NAME=$(basename "$SPACE" .yaml)-s$SEED-${MINUTES}min${EPOCHS:+-e$EPOCHS}$([ "$SCHEDULER" = asha ] || echo "-$SCHEDULER")${WORKERS:+-w$WORKERS}
 OUT=benchmarks/results/peers/$NAME
 mkdir -p "$OUT"
 echo "== $NAME, job $JOB, tools: $TOOLS, commit $(git rev-parse --short HEAD), $(date -u +%FT%TZ)" | tee -a "$OUT/log.txt"
@@ -37,7 +39,7 @@ for tool in $TOOLS; do
     cv=3; [ "$tool" = tune-jobs ] || cv=1
     timeout -k 120 -s INT $(( MINUTES * 60 + 90 )) $PY -m tune_jobs run --job "$JOB" --space "$SPACE" \
       --searcher optuna --scheduler "$SCHEDULER" --num-samples 10000 --seed "$SEED" --cv $cv --no-refit \
-      ${EPOCHS:+--epochs "$EPOCHS"} \
+      ${EPOCHS:+--epochs "$EPOCHS"} ${WORKERS:+--workers "$WORKERS"} \
       --out "$OUT/$tool/runs" > "$OUT/$tool.log" 2>&1 || true
     $PY benchmarks/peers/tune_jobs_anytime.py "$OUT/$tool"/runs/*/ --minutes "$MINUTES" \
       --out "$OUT/$tool" ${BEST_ONLY:+--best-only} >> "$OUT/$tool.log" 2>&1
