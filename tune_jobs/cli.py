@@ -66,7 +66,8 @@ def parser(prog: str, job: str | None) -> argparse.ArgumentParser:
                    "(default: 0)")
     p.add_argument("--searcher", help="grid (every configuration once), random or optuna (default: grid)")
     p.add_argument("--num-samples", type=int, help="trials of a sampling searcher (random, optuna; default: 20)")
-    p.add_argument("--scheduler", help="early stopping: none, asha (rungs of epochs) or asha-time (rungs of seconds trained) (default: none)")
+    p.add_argument("--scheduler", help="early stopping: none, asha (rungs of epochs) or asha-time (rungs of "
+                   "seconds trained) (default: none)")
     p.add_argument("--optuna-storage", metavar="URL", help="database URL of the Optuna study "
                    "(default: optuna.journal in the run directory)")
     p.add_argument("--mlflow", metavar="TRACKING_URI", help="also track the sweep in MLflow: one run per trial, "
