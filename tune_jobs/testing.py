@@ -17,6 +17,7 @@ import numpy as np
 
 from tune_jobs.jobs.base import Data, DataOptions, Job
 from tune_jobs.jobs.objective import SEED_OBJECTIVE, Objective
+from tune_jobs.searchers.schedulers import TRAINING_SECONDS
 
 # The best value of each hyperparameter and what getting it right is worth.
 OPTIMUM = {"activation": ("swish", 0.10), "lr": (0.01, 0.10), "batch_norm": (1, 0.05), "dropout": (0.2, 0.05)}
@@ -67,7 +68,7 @@ def analytic_trainable(config: Mapping[str, Any], *, job: Job = ANALYTIC, data: 
         time.sleep(config.get("epoch_s", 0))
         accuracy = final_score(config) * (0.5 + 0.5 * epoch / epochs)
         tune.report({objective.key: reported(objective, accuracy), objective.std_key: 0.0, "epoch": epoch,
-                     "train_time_s": epoch * config.get("virtual_epoch_s", 1.0), "node": "fake"})
+                     TRAINING_SECONDS: epoch * config.get("virtual_epoch_s", 1.0), "node": "fake"})
 
 
 def resources_trainable(config: Mapping[str, Any], *, job: Job = ANALYTIC, data: Any = None, cv: int = 3,

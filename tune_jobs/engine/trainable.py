@@ -22,6 +22,7 @@ from tune_jobs.engine.fold_training import EVERY_EPOCH, OwnEpochs, Reports, Taki
 from tune_jobs.engine.fresh_start import prepare_keras, trial_ended, trial_started
 from tune_jobs.jobs.base import Job
 from tune_jobs.records.results import Recorded
+from tune_jobs.searchers.schedulers import TRAINING_SECONDS
 
 # How a trial trains: train(config, job, data, *, cv, seed, threads, node, report, ...), reporting
 # through ``report`` (a Keras job's: train_folds; a scikit-learn estimator's: its job's own).
@@ -108,7 +109,7 @@ def epoch_result(scores: list[dict[str, float]], spent: np.ndarray, objective, e
         "fold_score_s": [round(float(v), 3) for v in spent[:, 1]],
         "epoch": epoch,
         "node": node,
-        "train_time_s": seconds,
+        TRAINING_SECONDS: seconds,
         "train_pid": os.getpid(),  # the process that trained: Tune's "pid" is its actor's, not a warm task's
     }
     if all("val_loss" in s for s in scores):

@@ -12,7 +12,7 @@ from tune_jobs.space.spec import SpecError
 
 ASHA_DEFAULTS = {"grace_period": 1, "reduction_factor": 3}
 ASHA_TIME_DEFAULTS = {"grace_period_s": 60, "reduction_factor": 3}
-# What asha-time counts: the seconds a trial has trained in its process (its ``train_time_s``), not
+# What asha-time counts, and every trial reports: the seconds it has trained in its process, not
 # Ray's ``time_total_s``, which also charges a trial for its actor's start and TensorFlow's import.
 TRAINING_SECONDS = "train_time_s"
 # asha-time's rungs: grace x factor^k for k below this; no trial is stopped for its length alone.
@@ -50,7 +50,7 @@ def _asha_time(max_epochs: int, settings: Mapping[str, Any]):
     """ASHA whose rungs count seconds of training, not epochs (Ray's ``time_attr``): a configuration
     20x slower per epoch than another meets each rung after as many seconds, not 20x as many, and is
     compared there with what the fast ones reached in that time (BENCHMARKS.md, 15b: on the CNN
-    space, slow configurations held a core for up to 17 minutes to reach an epoch rung)."""
+    space, slow configurations held a core for 12-29 minutes to reach an epoch rung)."""
     from ray.tune.schedulers import ASHAScheduler
 
     options = {**ASHA_TIME_DEFAULTS, **settings}

@@ -24,6 +24,7 @@ import numpy as np
 from tune_jobs.errors import BadInput
 from tune_jobs.jobs import Data, Job, Objective
 from tune_jobs.jobs.hyperparameters import TRAINING_NAMES
+from tune_jobs.searchers.schedulers import TRAINING_SECONDS
 from tune_jobs.sklearn.codec import Codec
 from tune_jobs.sklearn.wrappers import FIT_DEFAULTS, KerasClassifier, KerasWrapper, target_for
 
@@ -153,7 +154,7 @@ def train_estimator(config: Mapping[str, Any], job: Job, data: Mapping[str, np.n
     objective = job.objective
     report({objective.key: float(np.mean(scores)), objective.std_key: float(np.std(scores)),
             "folds": scores, "fold_fit_s": fit_s, "fold_score_s": score_s, "epoch": config["epochs"],
-            "node": node, "train_time_s": time.monotonic() - started})
+            "node": node, TRAINING_SECONDS: time.monotonic() - started})
 
 
 def _keras_is_loaded() -> bool:
