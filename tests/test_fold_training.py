@@ -95,27 +95,40 @@ def test_a_compile_keras_cannot_rebuild_is_kept_and_one_it_can_gets_more_steps_p
 
 
 @pytest.mark.integration
-@pytest.mark.parametrize("shuffle", [True, False])
-def test_the_own_epoch_loop_trains_exactly_as_keras_fit(fashion_subset, shuffle):
+@pytest.mark.parametrize("shuffle, lr_schedule", [(True, "constant"), (False, "constant"), (True, "cosine")])
+def test_the_own_epoch_loop_trains_exactly_as_keras_fit(fashion_subset, shuffle, lr_schedule):
     """The folds trained by the own epoch loop and by Keras' ``fit`` (which a fit option forces), in
-    lockstep and with a report between: the same logs and the same numbers, shuffled or not."""
+    lockstep and with a report between: the same logs and the same numbers, shuffled or not, with
+    a constant learning rate or a cosine schedule (the own loop sets each epoch's rate, ``fit`` by
+    Keras' LearningRateScheduler)."""
     from dataclasses import replace
 
     from tune_jobs.engine import fold_training
 
+    config = {**CONFIG, "lr_schedule": lr_schedule}
     splits = splits_of(*fashion_subset)
     own, by_fit = replace(JOB, fit_options={"shuffle": shuffle}), replace(JOB, fit_options={"shuffle": shuffle,
                                                                                              "callbacks": []})
     assert fold_training.OwnEpochs.where_possible(JOB.model(CONFIG), by_fit, *splits[0][:2]) is None
     assert fold_training.OwnEpochs.where_possible(JOB.model(CONFIG), own, *splits[0][:2]) is not None
-    seen = {}
+    seen, last_rate = {}, {}
     for name, job in (("own", own), ("fit", by_fit)):
         prepare_keras(threads=1, seed=0)
-        trainer = TakingTurns(job, [job.model(CONFIG) for _ in splits], splits)
-        trainer.train(Reports(rungs=(1,)).epochs(3), CONFIG["batch_size"],
+        models = [job.model(config) for _ in splits]
+        rates = fold_training.epoch_learning_rates(models[0], config)
+        trainer = TakingTurns(job, models, splits, rates)
+        trainer.train(Reports(rungs=(1,)).epochs(3), config["batch_size"],
                       lambda epoch, scores, name=name: seen.setdefault(name, []).append((epoch, scores)))
+        last_rate[name] = float(trainer.model.optimizer.learning_rate)
+    if lr_schedule == "constant":
+        assert rates is None and last_rate == pytest.approx({"own": 0.01, "fit": 0.01})
+    else:  # 0.01 x (1 + cos(pi e / 3)) / 2 for epochs e = 0, 1, 2: the last epoch trained at 0.0025
+        assert rates == pytest.approx([0.01, 0.0075, 0.0025])
+        assert last_rate == pytest.approx({"own": 0.0025, "fit": 0.0025})
     assert [epoch for epoch, _ in seen["own"]] == [epoch for epoch, _ in seen["fit"]] == [1, 3]
     for (_, own_folds), (_, fit_folds) in zip(seen["own"], seen["fit"]):
+        for scores in fit_folds:
+            scores.pop("learning_rate", None)  # fit's LearningRateScheduler logs it
         assert [sorted(s) for s in own_folds] == [sorted(s) for s in fit_folds]  # loss, accuracy, val_*, fit_s, score_s
         for own_fold, fit_fold in zip(own_folds, fit_folds):
             for name in ("loss", "accuracy", "val_loss", "val_accuracy"):
@@ -146,6 +159,36 @@ def test_the_refit_trains_by_the_own_loop_to_keras_fit_s_test_score(fashion_subs
     by_fit = refit_and_score(replace(JOB, fit_options={"callbacks": [Seen()]}), config, data, seed=0, threads=1)
     assert seen == [0, 1] and 0.3 < own <= 1  # it learned (0.1 by chance)
     assert own == pytest.approx(by_fit, abs=1e-6)
+    # A cosine schedule: the same in both, and not the constant rate's score (its second epoch at half the rate)
+    cosine = {**config, "lr_schedule": "cosine"}
+    own_cosine = refit_and_score(JOB, cosine, data, seed=0, threads=1)
+    assert own_cosine == pytest.approx(refit_and_score(replace(JOB, fit_options={"callbacks": [Seen()]}), cosine, data,
+                                                       seed=0, threads=1), abs=1e-6)
+    assert own_cosine != own and 0.3 < own_cosine <= 1
+
+
+def test_a_schedule_needs_a_model_compiled_with_a_settable_learning_rate():
+    """A model that schedules its own learning rate cannot take ``lr_schedule: cosine`` as well: a
+    clear error, not a silent constant rate; with ``constant`` it trains as it is."""
+    import keras
+
+    from tune_jobs.engine.fold_training import epoch_learning_rates
+
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    decaying = keras.optimizers.schedules.ExponentialDecay(0.1, 10, 0.5)
+    model.compile(optimizer=keras.optimizers.Adam(decaying), loss="mse")
+    assert epoch_learning_rates(model, {"epochs": 3}) is None
+    assert epoch_learning_rates(model, {"epochs": 3, "lr_schedule": "constant"}) is None
+    with pytest.raises(ValueError, match="lr_schedule: 'cosine' needs a model compiled with a number"):
+        epoch_learning_rates(model, {"epochs": 3, "lr_schedule": "cosine"})
+
+
+def test_the_schedules_by_epoch():
+    from tune_jobs.jobs.lr_schedules import learning_rates
+
+    assert learning_rates("constant", 0.1, 3) == [0.1, 0.1, 0.1]
+    cosine = learning_rates("cosine", 0.1, 15)
+    assert cosine[0] == 0.1 and all(a > b for a, b in zip(cosine, cosine[1:])) and 0 < cosine[-1] < 0.0015
 
 
 def test_the_own_loop_takes_keras_fit_s_order_which_is_the_same_every_epoch():
@@ -270,3 +313,27 @@ def test_padded_validation_rows_do_not_count():
     for fold, (model, split) in enumerate(zip(trainer.models, splits)):
         alone = model.evaluate(split[2], split[3], verbose=0, return_dict=True)
         assert seen[-1][1][fold]["val_accuracy"] == pytest.approx(alone["accuracy"], abs=1e-6)
+
+
+@pytest.mark.integration
+def test_a_trial_trains_by_its_configuration_s_schedule(fashion_subset):
+    """``train_folds`` (a trial's training, wherever it runs) reads ``lr_schedule`` from the
+    configuration: the folds' scores are those of the folds taking turns at the schedule's rates."""
+    from tune_jobs.engine import kept_folds
+    from tune_jobs.engine.trainable import train_folds
+    from tune_jobs.jobs.lr_schedules import learning_rates
+
+    x, y = fashion_subset
+    reported = {}
+    for schedule in ("constant", "cosine"):
+        train_folds({**CONFIG, "lr_schedule": schedule}, JOB, {"x_train": x, "y_train": y}, cv=3, seed=0,
+                    threads=1, node="here",
+                    report=lambda result, schedule=schedule: reported.setdefault(schedule, []).append(result))
+    prepare_keras(threads=1, seed=0)
+    splits = kept_folds.folds(x, y, JOB.splits(y, 3, 0))
+    trainer = TakingTurns(JOB, [JOB.model(CONFIG) for _ in splits], splits, learning_rates("cosine", 0.01, 3))
+    seen = []
+    trainer.train(EVERY_EPOCH.epochs(3), CONFIG["batch_size"], lambda epoch, scores: seen.append(scores))
+    assert [r["folds"] for r in reported["cosine"]] == [pytest.approx([s["val_accuracy"] for s in scores], abs=1e-6)
+                                                        for scores in seen]
+    assert reported["cosine"][-1]["folds"] != reported["constant"][-1]["folds"]

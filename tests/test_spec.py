@@ -23,7 +23,7 @@ def test_seed_grid_is_verbatim():
         "epochs": (15,),
     }
     assert spec.n_configs == 144
-    assert spec.fixed == {"units": 128, "layers": 1} and spec.columns == list(spec.grid)
+    assert spec.fixed == {"units": 128, "layers": 1, "lr_schedule": "constant"} and spec.columns == list(spec.grid)
 
 
 def test_plain_param_grid_takes_the_baseline_for_the_rest(write_space):
@@ -60,6 +60,7 @@ BAD = [
     ("grid:\n  batch_size: [0]\n", "grid.batch_size[0]", "0 must be >= 1"),
     ("grid:\n  optimizer: [Adam, Adamm]\n", "grid.optimizer[1]", "'Adamm' is not one of"),
     ("grid:\n  activation: [rellu]\n", "grid.activation[0]", "'rellu' is not one of"),
+    ("grid:\n  lr_schedule: [constant, step]\n", "grid.lr_schedule[1]", "'step' is not one of constant, cosine"),
     ("grid:\n  lr: [0.1, 0.1]\n", "grid.lr", "lists a value twice"),
     ("grid:\n  lr: [0.1\n", "malformed YAML", "line"),
     ("grid: [lr]\n", "grid", "['lr']"),
@@ -137,10 +138,12 @@ def test_each_job_checks_its_own_hyperparameters(write_space):
     """The same name is known to one job and unknown to another; an open table takes any scalar."""
     path = write_space("grid:\n  batch_norm: [1]\n")
     assert load(path).grid == {"batch_norm": (1,)}
-    with pytest.raises(SpecError, match="grid.batch_norm: unknown hyperparameter .valid: batch_size, epochs, layers"):
+    with pytest.raises(SpecError,
+                       match="grid.batch_norm: unknown hyperparameter .valid: batch_size, epochs, lr_schedule, layers"):
         load_spec(path, REGRESSOR)
     spec = load_spec(write_space("grid:\n  anything: [1, two, 3.5, true]\n"))  # no table: the format only
-    assert spec.grid == {"anything": (1, "two", 3.5, True)} and spec.fixed == {"batch_size": 32, "epochs": 10}
+    assert spec.grid == {"anything": (1, "two", 3.5, True)}
+    assert spec.fixed == {"batch_size": 32, "epochs": 10, "lr_schedule": "constant"}
     with pytest.raises(SpecError, match=r"grid.anything\[0\]: \[1\] must be a number, a string or true/false"):
         load_spec(write_space("grid:\n  anything: [[1]]\n"))
 

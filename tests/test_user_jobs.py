@@ -79,7 +79,7 @@ BAD = [
     ({"constants": "METRIC = 'mae'\n"}, "METRIC = 'mae' is not reported by the compiled model (it reports"),
     ({"constants": "MODE = 'up'\n"}, "MODE = 'up' must be 'max' or 'min'"),
     ({"constants": "HYPERPARAMETERS = {'units': 8}\n"},
-     "grid.lr: unknown hyperparameter (valid: batch_size, epochs, units)"),
+     "grid.lr: unknown hyperparameter (valid: batch_size, epochs, lr_schedule, units)"),
 ]
 
 

@@ -19,6 +19,10 @@ The folds fused into one Keras model (k copies side by side, issue 13's proposal
 turns: 1.27x their time at 2 threads (BENCHMARKS.md, section 14c); that trainer lives on only as
 the benchmark's probe, ``benchmarks/fused_trainer.py``.
 
+A configuration's ``lr_schedule`` other than a constant rate sets the optimizer's learning rate
+before every epoch (:func:`epoch_learning_rates`): by the own loop, or by Keras'
+``LearningRateScheduler`` in ``fit``, with the same rates.
+
 Where Keras' ``fit`` or ``evaluate`` runs, the model runs ``STEPS_PER_EXECUTION`` steps per call
 into TensorFlow (where its compile arguments can be copied): a small model's step is short, and
 Keras' per-call work between steps was a sixth of an epoch's time on this machine's CPUs.
@@ -37,6 +41,7 @@ import numpy as np
 from tune_jobs.engine import kept_models
 from tune_jobs.engine.fresh_start import tensorflow_seed
 from tune_jobs.engine.kept_folds import Split
+from tune_jobs.jobs import lr_schedules
 from tune_jobs.jobs.base import Job
 
 # Validation is forward passes only: large batches cut its per-batch cost.
@@ -92,15 +97,38 @@ def check_finite(scores: FoldScores, epoch: int) -> None:
         raise FloatingPointError(f"training loss became {scores['loss']} at epoch {epoch}")
 
 
+def epoch_learning_rates(model, config: Mapping[str, Any]) -> list[float] | None:
+    """The learning rate of each epoch (0-based) by ``config``'s ``lr_schedule``, scaling the rate
+    ``model`` was compiled with; None for a constant rate, where nothing is set."""
+    name = config.get("lr_schedule", lr_schedules.DEFAULT)
+    if name == lr_schedules.DEFAULT:
+        return None
+    import keras
+
+    compiled = float(keras.ops.convert_to_numpy(model.optimizer.learning_rate))
+    try:
+        model.optimizer.learning_rate = compiled
+    except (TypeError, AttributeError):  # compiled with a LearningRateSchedule or a callable
+        raise ValueError(f"lr_schedule: {name!r} needs a model compiled with a number as its optimizer's "
+                         f"learning rate, not a LearningRateSchedule; use lr_schedule: {lr_schedules.DEFAULT} "
+                         f"with a model that schedules its own") from None
+    return lr_schedules.learning_rates(name, compiled, config["epochs"])
+
+
+def set_learning_rate(model, rate: float) -> None:
+    model.optimizer.learning_rate = rate
+
+
 State = tuple[list[np.ndarray], list[np.ndarray]]  # a fold's model weights, its optimizer's variables
 
 
 class TakingTurns:
-    def __init__(self, job: Job, models: list, splits: list[Split]):
+    def __init__(self, job: Job, models: list, splits: list[Split], learning_rates: Sequence[float] | None = None):
         first = more_steps_per_call(models[0])
         first.optimizer.build(first.trainable_variables)
         fresh = [v.numpy() for v in first.optimizer.variables]  # its learning rate too
         self.job, self.model, self.splits = job, kept_models.reuse(first), splits
+        self.learning_rates = learning_rates  # per epoch, None: the compiled rate throughout
         self.states: list[State] = [(m.get_weights(), fresh) for m in models]
         # Each fold's loop once per trial, not per turn: its rows copied into tensors (in lockstep a
         # trial has epochs x folds turns) and fit's order.
@@ -122,7 +150,7 @@ class TakingTurns:
     def _turn(self, fold: int, batch_size: int, initial_epoch: int, epochs: int) -> FoldScores:
         load_state(self.model, self.states[fold])
         scores = train_epochs(self.model, self.splits[fold], batch_size, initial_epoch, epochs, self.job,
-                              self.loops[fold])
+                              self.loops[fold], self.learning_rates)
         self.states[fold] = save_state(self.model)
         return scores
 
@@ -139,16 +167,19 @@ def save_state(model) -> State:
 
 
 def train_epochs(model, split: Split, batch_size: int, initial_epoch: int, epochs: int, job: Job,
-                 loop: OwnEpochs | None) -> FoldScores:
+                 loop: OwnEpochs | None, learning_rates: Sequence[float] | None = None) -> FoldScores:
     """Epochs ``initial_epoch + 1 .. epochs`` of one fold model, validated after the last (by Keras
     or by the job's scorer), with the seconds of each. A NaN loss fails the trial. ``loop``: the
-    fold's own epoch loop on ``model``, None where only ``fit`` does what the job asks."""
+    fold's own epoch loop on ``model``, None where only ``fit`` does what the job asks.
+    ``learning_rates``: each epoch's (0-based), None to keep the rate the model has."""
     x_train, y_train, x_val, y_val = split
     started = time.monotonic()
     if loop is None:
-        scores = _fit(model, split, batch_size, initial_epoch, epochs, job)
+        scores = _fit(model, split, batch_size, initial_epoch, epochs, job, learning_rates)
     else:
         for epoch in range(initial_epoch + 1, epochs + 1):
+            if learning_rates:
+                set_learning_rate(model, learning_rates[epoch - 1])
             scores = loop.epoch(batch_size)
             check_finite(scores, epoch)
         if not job.scorer:
@@ -161,7 +192,8 @@ def train_epochs(model, split: Split, batch_size: int, initial_epoch: int, epoch
     return scores
 
 
-def _fit(model, split: Split, batch_size: int, initial_epoch: int, epochs: int, job: Job) -> FoldScores:
+def _fit(model, split: Split, batch_size: int, initial_epoch: int, epochs: int, job: Job,
+         learning_rates: Sequence[float] | None = None) -> FoldScores:
     """The same epochs by Keras' own ``fit`` (with the job's fit options), validated by Keras unless
     the job has its own scorer."""
     x_train, y_train, x_val, y_val = split
@@ -169,12 +201,23 @@ def _fit(model, split: Split, batch_size: int, initial_epoch: int, epochs: int, 
                                         "validation_freq": epochs}
     import keras
 
-    options = {**job.fit_options, "callbacks": [*job.fit_options.get("callbacks", []), keras.callbacks.TerminateOnNaN()]}
+    options = {**job.fit_options, "callbacks": [*job.fit_options.get("callbacks", []), keras.callbacks.TerminateOnNaN(),
+                                                *scheduled(learning_rates)]}
     history = model.fit(x_train, y_train, batch_size=batch_size, epochs=epochs, initial_epoch=initial_epoch,
                         verbose=0, **validation, **options)
     for epoch, loss in enumerate(history.history["loss"], start=initial_epoch + 1):
         check_finite({"loss": loss}, epoch)
     return {name: values[-1] for name, values in history.history.items()}
+
+
+def scheduled(learning_rates: Sequence[float] | None) -> list:
+    """``fit``'s callbacks that set each epoch's learning rate (``fit`` counts epochs from 0, from
+    ``initial_epoch`` on): none for a constant rate."""
+    if not learning_rates:
+        return []
+    import keras
+
+    return [keras.callbacks.LearningRateScheduler(lambda epoch, rate: float(learning_rates[epoch]))]
 
 
 # ``fit`` options the own epoch loop does as ``fit`` would (``shuffle`` True or False, not "batch").

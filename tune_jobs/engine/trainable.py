@@ -18,7 +18,8 @@ from typing import Any, Callable, Mapping
 import numpy as np
 
 from tune_jobs.engine import kept_folds, retries, warm_workers
-from tune_jobs.engine.fold_training import EVERY_EPOCH, OwnEpochs, Reports, TakingTurns, more_steps_per_call
+from tune_jobs.engine.fold_training import (EVERY_EPOCH, OwnEpochs, Reports, TakingTurns, epoch_learning_rates,
+                                            more_steps_per_call, scheduled, set_learning_rate)
 from tune_jobs.engine.fresh_start import prepare_keras, trial_ended, trial_started
 from tune_jobs.jobs.base import Job
 from tune_jobs.records.results import Recorded
@@ -80,7 +81,8 @@ def train_folds(config: Mapping[str, Any], job: Job, data: Mapping[str, np.ndarr
     splits = kept_folds.folds(x, y, job.splits(y, cv, seed))  # those of the last trial here, if the same
     reported = reports.epochs(config["epochs"])
     job = replace(job, scorer=job.scorer_for(config))
-    trainer = TakingTurns(job, [job.model(config) for _ in splits], splits)  # in fold order: the seeded weights
+    models = [job.model(config) for _ in splits]  # in fold order: the seeded weights
+    trainer = TakingTurns(job, models, splits, epoch_learning_rates(models[0], config))
     spent = np.zeros((len(splits), 2))  # per fold: seconds fitting, seconds scoring, over all epochs
 
     def on_epoch(epoch: int, scores: list[dict[str, float]]) -> None:
@@ -123,12 +125,16 @@ def refit_and_score(job: Job, config: Mapping[str, Any], data: Mapping[str, np.n
     epoch loop where it does what they ask), return the job's metric on the test set."""
     prepare_keras(threads=threads, seed=seed)
     model = more_steps_per_call(job.model(config))
+    rates = epoch_learning_rates(model, config)
     x, y = data["x_train"], data["y_train"]
     loop = OwnEpochs.where_possible(model, job, x, y)  # fit's numbers, as a trial's folds
     if loop is None:
-        model.fit(x, y, batch_size=config["batch_size"], epochs=config["epochs"], verbose=0, **job.fit_options)
+        options = {**job.fit_options, "callbacks": [*job.fit_options.get("callbacks", []), *scheduled(rates)]}
+        model.fit(x, y, batch_size=config["batch_size"], epochs=config["epochs"], verbose=0, **options)
     else:
-        for _ in range(config["epochs"]):
+        for epoch in range(config["epochs"]):
+            if rates:
+                set_learning_rate(model, rates[epoch])
             loop.epoch(config["batch_size"])
     scores = model.evaluate(data["x_test"], data["y_test"], batch_size=1024, verbose=0, return_dict=True)
     return float(scores[job.objective.metric])

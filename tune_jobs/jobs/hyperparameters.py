@@ -2,8 +2,9 @@
 
 A job either declares its table (a space file's unknown key or bad value is then refused, as
 for the built-in jobs) or leaves it open (any name; values checked by the space format only:
-scalars, finite numbers). ``batch_size`` and ``epochs`` are training options every job has, as
-in scikit-learn's ``param_grid``: they go to ``fit``, never to the model's builder.
+scalars, finite numbers). ``batch_size``, ``epochs`` and ``lr_schedule`` are training options every
+job has, as ``batch_size`` and ``epochs`` are in scikit-learn's ``param_grid``: the engine trains by
+them; they never reach the model's builder.
 
 Per-layer hyperparameters (``units: {int: [32, 512], per_layer: true}``) become ``units_1`` ...
 ``units_<largest layers>``; ``units_3`` exists only in configurations with ``layers >= 3``.
@@ -14,6 +15,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Mapping
+
+from tune_jobs.jobs import lr_schedules
 
 LAYERS = "layers"  # the hyperparameter that counts the layers per-layer names belong to
 
@@ -52,6 +55,8 @@ def one_of(*names: str) -> Callable[[str], str | None]:
 TRAINING = (
     Hyperparameter("batch_size", 32, "int", at_least_one, "training batch size (Keras' default)"),
     Hyperparameter("epochs", 10, "int", at_least_one, "epochs per fold"),
+    Hyperparameter("lr_schedule", lr_schedules.DEFAULT, "str", one_of(*lr_schedules.SCHEDULES),
+                   "the learning rate over the epochs: constant, or cosine (decayed to nearly 0 by the last)"),
 )
 TRAINING_NAMES = tuple(hp.name for hp in TRAINING)
 
