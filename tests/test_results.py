@@ -112,13 +112,15 @@ def test_a_table_ahead_of_ray_s_state_keeps_its_rows_and_serves_their_results(tm
     t2 running again (t2's id given to another configuration); the table has both as ended."""
     path = tmp_path / "trials.csv"
     ended = [trial("t0", acc=0.6), trial("t1", acc=0.7, lr=0.002), trial("t2", acc=0.5), trial("t3", epochs_trained=0)]
-    ended[1].last_result.update(folds=[0.69, 0.71], fold_fit_s=[2.0, 2.5])
+    ended[1].last_result.update(folds=[0.69, 0.71], fold_fit_s=[2.0, 2.5], fold_score_s=[0.25, 0.5])
     write_rows(path, [trial_row(t, SPEC, ACC, t.trial_id == "t3", 10.0 * i) for i, t in enumerate(ended)], SPEC, ACC)
     rows = read_trials(path)
     recorded = {row["trial_id"]: Recorded.of(row, SPEC, ACC) for row in rows}
     assert recorded["t3"] is None  # a failed trial: its recorded error is raised again (engine.retries)
     assert recorded["t1"].result == {"cv_accuracy": 0.7, "cv_accuracy_std": 0.01, "epoch": 3, "node": "host:abc",
-                                     "folds": [0.69, 0.71], "fold_fit_s": [2.0, 2.5], FROM_RECORDS: True}
+                                     "folds": [0.69, 0.71], "fold_fit_s": [2.0, 2.5], "fold_score_s": [0.25, 0.5],
+                                     "train_time_s": 5.25,  # ASHA over seconds reads it: the folds' seconds
+                                     FROM_RECORDS: True}
     t1, t2 = trial("t1", "RUNNING", lr=0.002), trial("t2", "RUNNING", activation="swish")
     assert recorded["t1"].is_of(t1.config) and not recorded["t2"].is_of(t2.config)
 

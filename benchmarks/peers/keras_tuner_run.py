@@ -9,7 +9,9 @@ values KerasTuner's ``hp`` draws over the same space file (a list -> ``hp.Choice
 ``units_<layers>``; ``batch_size`` is drawn in ``HyperModel.fit``). Otherwise KerasTuner's documented
 defaults, as its tutorial ("Introduction to the Keras Tuner") runs them: objective ``val_accuracy``
 on ``validation_split=0.2`` of the training images, ``EarlyStopping(monitor="val_loss", patience=5)``,
-one execution per trial, Hyperband's ``factor=3`` with ``max_epochs`` = the space's epochs.
+one execution per trial, Hyperband's ``factor=3`` with ``max_epochs`` = the space's epochs. A space's
+``lr_schedule`` (``cosine``) reaches KerasTuner's fit as a KerasTuner user would give it: Keras'
+``LearningRateScheduler`` callback, with the rates tune-jobs' trials set (over the space's epochs).
 
 Wall time: no trial starts after ``--minutes``, and the trial running then is stopped at that time
 (a Keras callback), so every tool is judged on what it finished within the same time. ``trials.jsonl``
@@ -65,9 +67,13 @@ def hypermodel(job, spec):
             return job.model(hyperparameters(hp, spec))
 
         def fit(self, hp, model, *args, **kwargs):
+            from tune_jobs.engine.fold_training import epoch_learning_rates, scheduled
+
             batch = spec.params.get("batch_size")
             batch_size = draw(hp, "batch_size", batch) if batch else spec.fixed.get("batch_size", 32)
-            return model.fit(*args, batch_size=batch_size, **kwargs)
+            config = {**hyperparameters(hp, spec), "epochs": spec.max_epochs}
+            callbacks = [*kwargs.pop("callbacks", []), *scheduled(epoch_learning_rates(model, config))]
+            return model.fit(*args, batch_size=batch_size, callbacks=callbacks, **kwargs)
 
     return SpaceHyperModel()
 

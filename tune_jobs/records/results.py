@@ -16,6 +16,7 @@ from tune_jobs.jobs.objective import Objective
 from tune_jobs.records import rundir
 from tune_jobs.space.spec import Spec
 from tune_jobs.engine.budget import used_by
+from tune_jobs.searchers.schedulers import TRAINING_SECONDS
 
 # elapsed_s: when the trial ended, in seconds of the sweep's running time (see callbacks.TrialsRecorder);
 # fold_*: per fold, space-separated, its score and its seconds fitting / scoring (runs made before
@@ -82,6 +83,8 @@ class Recorded:
         result = {objective.key: number(row[objective.key]), objective.std_key: number(row.get(objective.std_key)),
                   "epoch": int(number(row.get("epochs")) or 0), "node": row.get("node", ""), FROM_RECORDS: True}
         result.update({key: values for column, key in FOLD_COLUMNS.items() if (values := per_fold(row, column))})
+        if "fold_fit_s" in result:  # ASHA over seconds reads it: the folds' seconds fitting and scoring
+            result[TRAINING_SECONDS] = round(sum(result["fold_fit_s"]) + sum(result.get("fold_score_s", [])), 3)
         config = {p: v for p, v in config_of(row, spec).items() if p in spec.columns}
         return cls(config, {k: v for k, v in result.items() if v is not None})
 
