@@ -29,6 +29,7 @@ CONFIGS = {
 
 def main() -> None:
     name, schedule, epochs = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    from tune_jobs.engine.fold_training import scheduled
     from tune_jobs.engine.fresh_start import prepare_keras
     from tune_jobs.jobs import fashion_cnn, fashion_data
     from tune_jobs.jobs.lr_schedules import learning_rates
@@ -49,7 +50,7 @@ def main() -> None:
 
     began = time.time()
     model.fit(data.x_train, data.y_train, batch_size=config["batch_size"], epochs=epochs, verbose=0,
-              callbacks=[keras.callbacks.LearningRateScheduler(lambda epoch, rate: float(rates[epoch])), Test()])
+              callbacks=[*scheduled(rates), Test()])
     print(json.dumps({"config": name, "schedule": schedule, "epochs": epochs, "final": curve[-1], "curve": curve,
                       "s": round(time.time() - began)}), flush=True)
 

@@ -115,8 +115,10 @@ def epoch_learning_rates(model, config: Mapping[str, Any]) -> list[float] | None
     return lr_schedules.learning_rates(name, compiled, config["epochs"])
 
 
-def set_learning_rate(model, rate: float) -> None:
-    model.optimizer.learning_rate = rate
+def set_learning_rate(model, learning_rates: Sequence[float] | None, epoch: int) -> None:
+    """Epoch ``epoch``'s (0-based) rate, before it trains; nothing for a constant rate (None)."""
+    if learning_rates:
+        model.optimizer.learning_rate = learning_rates[epoch]
 
 
 State = tuple[list[np.ndarray], list[np.ndarray]]  # a fold's model weights, its optimizer's variables
@@ -178,8 +180,7 @@ def train_epochs(model, split: Split, batch_size: int, initial_epoch: int, epoch
         scores = _fit(model, split, batch_size, initial_epoch, epochs, job, learning_rates)
     else:
         for epoch in range(initial_epoch + 1, epochs + 1):
-            if learning_rates:
-                set_learning_rate(model, learning_rates[epoch - 1])
+            set_learning_rate(model, learning_rates, epoch - 1)
             scores = loop.epoch(batch_size)
             check_finite(scores, epoch)
         if not job.scorer:
@@ -201,13 +202,18 @@ def _fit(model, split: Split, batch_size: int, initial_epoch: int, epochs: int, 
                                         "validation_freq": epochs}
     import keras
 
-    options = {**job.fit_options, "callbacks": [*job.fit_options.get("callbacks", []), keras.callbacks.TerminateOnNaN(),
-                                                *scheduled(learning_rates)]}
+    options = fit_options(job, learning_rates, keras.callbacks.TerminateOnNaN())
     history = model.fit(x_train, y_train, batch_size=batch_size, epochs=epochs, initial_epoch=initial_epoch,
                         verbose=0, **validation, **options)
     for epoch, loss in enumerate(history.history["loss"], start=initial_epoch + 1):
         check_finite({"loss": loss}, epoch)
     return {name: values[-1] for name, values in history.history.items()}
+
+
+def fit_options(job: Job, learning_rates: Sequence[float] | None, *callbacks) -> dict[str, Any]:
+    """The job's ``fit`` options, its callbacks followed by ``callbacks`` and the schedule's."""
+    return {**job.fit_options, "callbacks": [*job.fit_options.get("callbacks", []), *callbacks,
+                                             *scheduled(learning_rates)]}
 
 
 def scheduled(learning_rates: Sequence[float] | None) -> list:

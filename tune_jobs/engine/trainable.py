@@ -19,7 +19,7 @@ import numpy as np
 
 from tune_jobs.engine import kept_folds, retries, warm_workers
 from tune_jobs.engine.fold_training import (EVERY_EPOCH, OwnEpochs, Reports, TakingTurns, epoch_learning_rates,
-                                            more_steps_per_call, scheduled, set_learning_rate)
+                                            fit_options, more_steps_per_call, set_learning_rate)
 from tune_jobs.engine.fresh_start import prepare_keras, trial_ended, trial_started
 from tune_jobs.jobs.base import Job
 from tune_jobs.records.results import Recorded
@@ -129,12 +129,11 @@ def refit_and_score(job: Job, config: Mapping[str, Any], data: Mapping[str, np.n
     x, y = data["x_train"], data["y_train"]
     loop = OwnEpochs.where_possible(model, job, x, y)  # fit's numbers, as a trial's folds
     if loop is None:
-        options = {**job.fit_options, "callbacks": [*job.fit_options.get("callbacks", []), *scheduled(rates)]}
-        model.fit(x, y, batch_size=config["batch_size"], epochs=config["epochs"], verbose=0, **options)
+        model.fit(x, y, batch_size=config["batch_size"], epochs=config["epochs"], verbose=0,
+                  **fit_options(job, rates))
     else:
         for epoch in range(config["epochs"]):
-            if rates:
-                set_learning_rate(model, rates[epoch])
+            set_learning_rate(model, rates, epoch)
             loop.epoch(config["batch_size"])
     scores = model.evaluate(data["x_test"], data["y_test"], batch_size=1024, verbose=0, return_dict=True)
     return float(scores[job.objective.metric])
