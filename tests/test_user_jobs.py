@@ -108,6 +108,24 @@ def test_data_too_small_for_the_folds_asked_for(tmp_path, capsys, never_runs):
     assert code == 2 and "--max-train-samples 2:" in err
 
 
+def test_a_self_scheduling_model_under_a_cosine_schedule_is_refused_before_ray(tmp_path, capsys, never_runs):
+    """A model compiled with its own LearningRateSchedule cannot take ``lr_schedule: cosine``: the
+    probe tries the scheduled value where the space has one (not its first, ``constant``)."""
+    decaying = "keras.optimizers.Adam(keras.optimizers.schedules.ExponentialDecay(0.1, 10, 0.5))"
+    path = job_file(tmp_path, build_model=GOOD["build_model"].replace("'adam'", decaying))
+    (tmp_path / "space.yaml").write_text(SPACE + "  lr_schedule: [constant, cosine]\n")
+    code, err = run(tmp_path, capsys, str(path))
+    assert code == 2 and f"{path}: lr_schedule: 'cosine' needs a model compiled with a number" in err, err
+
+
+def test_the_probe_configuration_takes_a_scheduled_rate_where_the_space_has_one(tmp_path):
+    from tune_jobs.space.spec import parse_spec
+
+    first = parse_spec(SPACE + "  lr_schedule: [constant, cosine]\n", tmp_path / "s.yaml").first_config()
+    assert first == {"lr": 0.01, "epochs": 1, "batch_size": 32, "lr_schedule": "cosine"}
+    assert parse_spec(SPACE, tmp_path / "s.yaml").first_config()["lr_schedule"] == "constant"
+
+
 def test_the_objective_and_folds_follow_the_labels_and_the_files_constants(tmp_path):
     from tune_jobs.jobs import DataOptions, prepare
 

@@ -19,6 +19,8 @@
 # WORKERS=N: tune-jobs runs N trials at a time (--workers; default one per core); the results
 # directory's name ends in -wN (two schedulers side by side, one core each: WORKERS=1).
 # TAG=word: the results directory's name ends in -word (a space file changed since earlier runs).
+# DIR=name: the results directory's name, whatever the settings above (a tool added to an earlier
+# comparison with a setting only it takes, e.g. SCHEDULER=asha-time beside KerasTuner's runs).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 MINUTES=$1 SEED=$2 SPACE=$3 JOB=${4:-fashion-mlp}
@@ -27,6 +29,7 @@ TOOLS=${*:-tune-jobs tune-jobs-holdout hyperband bayesian random autokeras}
 PY=${PYTHON:-python}
 SCHEDULER=${SCHEDULER:-asha}
 NAME=$(basename "$SPACE" .yaml)-s$SEED-${MINUTES}min${EPOCHS:+-e$EPOCHS}$([ "$SCHEDULER" = asha ] || echo "-$SCHEDULER")${WORKERS:+-w$WORKERS}${TAG:+-$TAG}
+NAME=${DIR:-$NAME}
 OUT=benchmarks/results/peers/$NAME
 mkdir -p "$OUT"
 echo "== $NAME, job $JOB, tools: $TOOLS, commit $(git rev-parse --short HEAD), $(date -u +%FT%TZ)" | tee -a "$OUT/log.txt"

@@ -220,8 +220,9 @@ def classes(y: np.ndarray) -> bool:
 
 def probe(job: Job, data: Data, config: Mapping[str, Any], *, constants: Mapping[str, Any]) -> Job:
     """The job with its objective and folds settled from its labels, after one model of ``config``
-    was built, checked to be compiled, and evaluated on two training rows (which fails when its
-    output does not fit the labels, and tells which metrics it reports)."""
+    was built, checked to be compiled, evaluated on two training rows (which fails when its
+    output does not fit the labels, and tells which metrics it reports) and, under a scheduled
+    ``lr_schedule``, checked to let its learning rate be set."""
     import keras
 
     where = job.source
@@ -252,4 +253,10 @@ def probe(job: Job, data: Data, config: Mapping[str, Any], *, constants: Mapping
     if metric not in reported:
         raise JobError(f"{where}: METRIC = {metric!r} is not reported by the compiled model (it reports "
                        f"{', '.join(reported)}); add it to compile(metrics=[...]) or set METRIC")
+    from tune_jobs.engine.fold_training import epoch_learning_rates
+
+    try:
+        epoch_learning_rates(model, config)
+    except ValueError as exc:
+        raise JobError(f"{where}: {exc}") from None
     return replace(job, objective=objective_for(metric, mode, tolerance), folds="stratified" if labelled else "kfold")

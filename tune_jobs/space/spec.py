@@ -20,6 +20,7 @@ from typing import Any, Mapping
 import yaml
 
 from tune_jobs.errors import BadInput
+from tune_jobs.jobs import lr_schedules
 from tune_jobs.jobs.hyperparameters import LAYERS, Hyperparameters, is_active
 from tune_jobs.space.domains import Choice, Domain, IntRange, Uniform
 
@@ -150,9 +151,14 @@ class Spec:
         return [dict(zip(values, combo)) for combo in itertools.product(*values.values())]
 
     def first_config(self) -> dict[str, Any]:
-        """One configuration of the space (each domain's first or lowest value): what a user's job
-        is probed with before Ray starts."""
+        """One configuration of the space (each domain's first or lowest value, but a scheduled
+        learning rate where ``lr_schedule`` can be one): what a user's job is probed with before
+        Ray starts, so a model that cannot take the schedule is refused there, not in each trial."""
         config = {**self.fixed, **{name: d.first for name, d in self.params.items()}}
+        schedules = self.params.get("lr_schedule")
+        scheduled = [v for v in getattr(schedules, "values", ()) if v != lr_schedules.DEFAULT]
+        if scheduled:
+            config["lr_schedule"] = scheduled[0]
         return {**config, **{n: d.first for n, d in self.layer_params.items() if self.is_active(n, config)}}
 
 
