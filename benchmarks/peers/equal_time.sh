@@ -15,7 +15,7 @@
 # EPOCHS=N: tune-jobs' trials train at most N epochs (--epochs, in place of the space's cap); the
 # results directory's name ends in -eN.
 # SCHEDULER=asha-time: tune-jobs' ASHA counts seconds of training, not epochs (default asha); the
-# results directory's name ends in -asha-time.
+# results directory's name ends in -asha-time, and so does the tool's folder (tune-jobs-holdout-asha-time).
 # WORKERS=N: tune-jobs runs N trials at a time (--workers; default one per core); the results
 # directory's name ends in -wN (two schedulers side by side, one core each: WORKERS=1).
 # TAG=word: the results directory's name ends in -word (a space file changed since earlier runs).
@@ -41,12 +41,13 @@ for tool in $TOOLS; do
     # charged to it; only trials that ended within MINUTES of the sweep's own clock count.
     # tune-jobs-holdout: --cv 1, one held-out 20% as the peers validate, not 3-fold CV.
     cv=3; [ "$tool" = tune-jobs ] || cv=1
+    folder=$tool$([ "$SCHEDULER" = asha ] || echo "-$SCHEDULER")
     timeout -k 120 -s INT $(( MINUTES * 60 + 90 )) $PY -m tune_jobs run --job "$JOB" --space "$SPACE" \
       --searcher optuna --scheduler "$SCHEDULER" --num-samples 10000 --seed "$SEED" --cv $cv --no-refit \
       ${EPOCHS:+--epochs "$EPOCHS"} ${WORKERS:+--workers "$WORKERS"} \
-      --out "$OUT/$tool/runs" > "$OUT/$tool.log" 2>&1 || true
-    $PY benchmarks/peers/tune_jobs_anytime.py "$OUT/$tool"/runs/*/ --minutes "$MINUTES" \
-      --out "$OUT/$tool" ${BEST_ONLY:+--best-only} >> "$OUT/$tool.log" 2>&1
+      --out "$OUT/$folder/runs" > "$OUT/$folder.log" 2>&1 || true
+    $PY benchmarks/peers/tune_jobs_anytime.py "$OUT/$folder"/runs/*/ --minutes "$MINUTES" \
+      --out "$OUT/$folder" ${BEST_ONLY:+--best-only} >> "$OUT/$folder.log" 2>&1
   elif [ "$tool" = autokeras ]; then
     $PY benchmarks/peers/autokeras_run.py --minutes "$MINUTES" --seed "$SEED" --out "$OUT/autokeras" \
       > "$OUT/autokeras.log" 2>&1
