@@ -51,7 +51,8 @@ def test_nothing_found_names_every_place_and_how_to_get_it(no_system_copies):
     with pytest.raises(DataError) as error:
         load_fashion_mnist()
     message = str(error.value)
-    for place in ("keras-cache", "debian", "Keras' download (OSError: no network)", "apt-get install dataset-fashion-mnist"):
+    for place in ("keras-cache", "debian", "Keras' download (OSError: no network)",
+                  "apt-get install dataset-fashion-mnist"):
         assert place in message
 
 

@@ -56,7 +56,8 @@ def test_folds_taking_turns_share_one_model_but_keep_their_own_weights_and_optim
     """One compiled model for k folds (one trace per trial): a fold's epoch leaves the others as they were."""
     from tune_jobs.engine.fold_training import TakingTurns, load_state, save_state, train_epochs
 
-    config = {**HYPERPARAMETERS.defaults(), "batch_norm": 1, "dropout": 0.2, "activation": "swish", "batch_size": 16, "epochs": 1}
+    config = {**HYPERPARAMETERS.defaults(), "batch_norm": 1, "dropout": 0.2, "activation": "swish",
+              "batch_size": 16, "epochs": 1}
     rng = np.random.default_rng(0)
     split = (rng.random((32, 28, 28), dtype=np.float32), rng.integers(0, 10, 32),
              rng.random((16, 28, 28), dtype=np.float32), rng.integers(0, 10, 16))

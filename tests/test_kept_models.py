@@ -81,7 +81,8 @@ def test_the_key_holds_the_architecture_and_compile_but_not_the_learning_rate():
         return kept_models.shape_key(JOB.model(config))
 
     assert key(CONFIG) == key({**CONFIG, "lr": 0.002})
-    for change in ({"units": 64}, {"dropout": 0.4}, {"activation": "selu"}, {"batch_norm": 0}, {"optimizer": "RMSprop"}):
+    for change in ({"units": 64}, {"dropout": 0.4}, {"activation": "selu"}, {"batch_norm": 0},
+                   {"optimizer": "RMSprop"}):
         assert key(CONFIG) != key({**CONFIG, **change}), change
 
 

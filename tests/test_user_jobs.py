@@ -72,7 +72,8 @@ BAD = [
      "load_data()'s x_train has 60 rows but y_train has 50"),
     ({"build_model": "def build_model(config):\n    return 'a model'\n"},
      "build_model(config) returned str, not a keras.Model"),
-    ({"build_model": "def build_model(config):\n    return keras.Sequential([keras.Input((4,)), keras.layers.Dense(3)])\n"},
+    ({"build_model": "def build_model(config):\n"
+                     "    return keras.Sequential([keras.Input((4,)), keras.layers.Dense(3)])\n"},
      "build_model(config) returned a model that is not compiled; call model.compile(...)"),
     ({"build_model": GOOD["build_model"].replace("keras.Input((4,))", "keras.Input((5,))")},
      "the model of build_model(config) does not fit the data's shapes (x_train (60, 4), y_train (60,))"),
@@ -133,7 +134,8 @@ def test_the_objective_and_folds_follow_the_labels_and_the_files_constants(tmp_p
     classes, _ = prepare(classes, DataOptions(), None, 3, {"lr": 0.01})
     assert (classes.objective.metric, classes.objective.mode, classes.folds) == ("accuracy", "max", "stratified")
     regression = job_file(tmp_path, constants="METRIC = 'mae'\n", load_data=(
-        "def load_data():\n    x = np.linspace(0, 1, 40).reshape(-1, 1)\n    return (x, 2 * x[:, 0]), (x, 2 * x[:, 0])\n"),
+        "def load_data():\n    x = np.linspace(0, 1, 40).reshape(-1, 1)\n"
+        "    return (x, 2 * x[:, 0]), (x, 2 * x[:, 0])\n"),
         build_model=("def build_model(config):\n"
                      "    model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])\n"
                      "    model.compile(optimizer='adam', loss='mse', metrics=['mae'])\n    return model\n"))

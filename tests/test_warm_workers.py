@@ -83,7 +83,8 @@ def test_a_second_sweep_starts_no_new_tensorflow_process_and_scores_as_the_first
     warm = tensorflow_processes(shared_ray)
     assert 1 <= len(warm) <= 2  # the two trials' task processes; the trials' actors never import it
     # Each result names the process that trained it (Tune's own "pid" is the trial's actor)
-    results = [json.loads(path.read_text().splitlines()[-1]) for path in (tmp_path / "first").glob("*/tune/*/result.json")]
+    results = [json.loads(path.read_text().splitlines()[-1])
+               for path in (tmp_path / "first").glob("*/tune/*/result.json")]
     assert len(results) == 4 and {r["train_pid"] for r in results} == warm
     assert not {r["pid"] for r in results} & warm
     second = sweep(tmp_path / "second")
@@ -103,7 +104,8 @@ def test_a_sweep_a_budget_ends_mid_trial_leaves_its_trials_processes_warm(shared
     between two epochs ended its task in time before.)"""
     def sweep(out: Path, epochs: int, *extra: str) -> Path:
         space = tmp_path / f"space-{epochs}.yaml"
-        space.write_text(f"grid:\n  activation: [relu, swish]\n  lr: [0.001]\n  batch_size: [32]\n  epochs: [{epochs}]\n")
+        space.write_text(f"grid:\n  activation: [relu, swish]\n  lr: [0.001]\n  batch_size: [32]\n"
+                         f"  epochs: [{epochs}]\n")
         code = cli.main(["--job", "fashion-mlp", "--space", str(space), "--max-train-samples", "12000", "--cv", "2",
                          "--workers", "2", "--no-refit", "--data-dir", str(real_data_dir), "--out", str(out), *extra],
                         prog="python -m tune_jobs run")

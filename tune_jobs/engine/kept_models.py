@@ -69,7 +69,8 @@ def shape_key(model) -> str | None:
     if type(model) not in (keras.Sequential, Functional):
         return None
     layers = list(model._flatten_layers(include_self=False))
-    if any(not type(layer).__module__.startswith("keras.") or isinstance(layer, keras.layers.Lambda) for layer in layers):
+    if any(not type(layer).__module__.startswith("keras.") or isinstance(layer, keras.layers.Lambda)
+           for layer in layers):
         return None  # a Lambda layer's code is not its config
     compiled = model.get_compile_config()
     if not compiled:  # not compiled

@@ -140,7 +140,8 @@ def _import(ref: str) -> tuple[ModuleType, str]:
     if is_file_ref(ref):
         path = Path(ref).expanduser().resolve()
         if not path.is_file():
-            raise JobError(f"--job {ref}: no such job file (nor a registered job; `python -m tune_jobs jobs` lists them)")
+            raise JobError(f"--job {ref}: no such job file "
+                           f"(nor a registered job; `python -m tune_jobs jobs` lists them)")
         name = "tune_jobs_user_job_" + re.sub(r"\W", "_", str(path))
         spec = importlib.util.spec_from_file_location(name, path)
         module = importlib.util.module_from_spec(spec)
@@ -157,7 +158,8 @@ def _import(ref: str) -> tuple[ModuleType, str]:
             module = importlib.import_module(ref)
         except Exception as exc:
             raise JobError(f"--job {ref}: neither a registered job nor an importable module "
-                           f"({_import_problem(exc, None)}); `python -m tune_jobs jobs` lists the registered ones") from None
+                           f"({_import_problem(exc, None)}); "
+                           f"`python -m tune_jobs jobs` lists the registered ones") from None
     from ray import cloudpickle  # Ray's own copy: the one that sends trainables' parameters
 
     # Ray's workers, on this machine or another node, get the job's functions by value: they

@@ -1,1 +1,2 @@
-"""The run directory: its layout and atomic writes (``rundir``), trials and summary (``results``), read back (``runs``)."""
+"""The run directory: its layout and atomic writes (``rundir``), trials and summary (``results``),
+read back (``runs``)."""

@@ -83,4 +83,3 @@ def frozen_trial(row: Mapping[str, Any], spec: Spec, objective: Objective, distr
         params=params, distributions=distributions, user_attrs=attrs,
         value=score if state == TrialState.COMPLETE else None, state=state,
         intermediate_values={epochs: score} if score is not None and epochs else None)
-

@@ -22,7 +22,8 @@ from tune_jobs.searchers.schedulers import TRAINING_SECONDS
 # fold_*: per fold, space-separated, its score and its seconds fitting / scoring (runs made before
 # they existed have none).
 RUN_COLUMNS = ["epochs", "time_s", "elapsed_s", "node", "error"]
-FOLD_COLUMNS = {"fold_scores": "folds", "fold_fit_s": "fold_fit_s", "fold_score_s": "fold_score_s"}  # column -> result key
+# column -> result key
+FOLD_COLUMNS = {"fold_scores": "folds", "fold_fit_s": "fold_fit_s", "fold_score_s": "fold_score_s"}
 
 
 class TrialLike(Protocol):

@@ -190,4 +190,3 @@ def _value(text: str) -> Any:
         return None
     value = number(text)
     return text if value is None else (int(value) if value.is_integer() and "." not in text else value)
-

@@ -100,7 +100,8 @@ def summary_table(per_run: Sequence[dict[str, Any]], ref: Reference) -> list[dic
         rows = [r for r in per_run if r["searcher"] == label]
         bests = [r["best_cv_score"] for r in rows if r["best_cv_score"] is not None]
         tests = [r["test_score"] for r in rows if r["test_score"] is not None]
-        top = max(rows, key=lambda r: -math.inf if r["best_cv_score"] is None else ref.objective.rank_key(r["best_cv_score"]))
+        top = max(rows, key=lambda r: -math.inf if r["best_cv_score"] is None
+                  else ref.objective.rank_key(r["best_cv_score"]))
         reach = anytime.median_reached([r["epochs_x_folds_to_reach"] for r in rows])
         table.append({
             "searcher": label, "runs": len(rows),

@@ -1,7 +1,8 @@
 """Searchers: which configuration to try next. A registry of name -> module, imported lazily.
 
 Each module has ``OPTIONS`` (the run options it takes beyond the common ones),
-``check(spec)`` (raises SpecError for a space it cannot search) and ``plan(request) -> SearchPlan``. Adding a searcher is one module and one line here.
+``check(spec)`` (raises SpecError for a space it cannot search) and ``plan(request) -> SearchPlan``.
+Adding a searcher is one module and one line here.
 Options a searcher does not take are rejected, never silently dropped.
 """
 

@@ -133,4 +133,3 @@ class NoRepeats(Searcher):
                            "epoch": result.get("epoch")}, default=str)
         with rundir.located(self.answers_path).open("a") as handle:
             handle.write(line + "\n")
-

@@ -43,8 +43,9 @@ def plan(request: SearchRequest) -> SearchPlan:
         study_name=spec.name, storage=storage(request),
     )
     objective = request.objective
-    return SearchPlan(param_space=spec.fixed, total=n, num_samples=n,  # TuneConfig's max_concurrent_trials limits it
-                      search_alg=NoRepeats(searcher, spec, objective.key, objective.mode, request.run_dir, request.seed))
+    no_repeats = NoRepeats(searcher, spec, objective.key, objective.mode, request.run_dir, request.seed)
+    # TuneConfig's max_concurrent_trials limits the trials at a time
+    return SearchPlan(param_space=spec.fixed, total=n, num_samples=n, search_alg=no_repeats)
 
 
 def define_by_run(trial, spec: Spec) -> dict[str, Any]:

@@ -104,7 +104,8 @@ def _keras_job(candidate: Candidate, x, y, splits, scorer, name: str, scikit_lea
     return Job(name=name, load_data=_given(x, targets), build_model=candidate.model, objective=SCORE,
                given_splits=tuple(splits),
                scorer=FoldScorer(candidate, scorer, classes, predicts_only=scikit_learns_scorer),
-               fit_options=fit_options, pickled=True, source=f"build_fn={getattr(estimator.build_fn, '__qualname__', 'build_fn')}",
+               fit_options=fit_options, pickled=True,
+               source=f"build_fn={getattr(estimator.build_fn, '__qualname__', 'build_fn')}",
                description=(estimator.build_fn.__doc__ or "").strip()[:200])
 
 
