@@ -127,7 +127,8 @@ sys.path.insert(0, {tests!r})
 import tune_jobs
 from test_api import build_blob_model, load_blobs
 tune_jobs.sweep(load_data=load_blobs, build_model=build_blob_model, workers=1, out={out!r},
-                space={{"units": [4, 8, 16, 32], "lr": [0.05], "epochs": [2], "batch_size": [8]}}, refit=False)
+                space={{"units": [4, 8, 16, 32], "lr": [0.05, 0.03, 0.02], "epochs": [3], "batch_size": [8]}},
+                refit=False)
 """
 
 
@@ -156,12 +157,12 @@ def test_the_stop_button_leaves_a_run_that_resume_finishes(shared_ray, tmp_path)
         shutil.rmtree(ray_temp, ignore_errors=True)
     [run_dir] = list(out.iterdir())
     before = {row["trial_id"]: row for row in read_csv(run_dir / "trials.csv")}
-    assert 1 <= len(before) < 4
+    assert 1 <= len(before) < 12  # twelve trials of a second or less each: the stop lands with some left
     assert not json.loads((run_dir / "summary.json").read_text())["finished"]
 
     sys.modules.pop("test_api", None)  # resume finds the functions in the run directory, not here
     result = tune_jobs.resume(run_dir)
-    assert result.finished and len(result.trials) == 4 and result.trials["trial_id"].is_unique
+    assert result.finished and len(result.trials) == 12 and result.trials["trial_id"].is_unique
     for row in read_csv(run_dir / "trials.csv"):
         if row["trial_id"] in before:
             assert row == before[row["trial_id"]]  # kept, not trained again

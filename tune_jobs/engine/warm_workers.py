@@ -101,19 +101,22 @@ def run(train: Callable[..., None], *args: Any, threads: int, report: Report, **
                               runtime_env={"env_vars": {"OMP_NUM_THREADS": str(threads)}}).remote(
         train, {**kwargs, "threads": threads}, str(stop), *args)
     _training = results, stop
+    ended = False  # the task ended on its own: its training returned or raised
     try:
         for ref in results:
             try:
                 result = ray.get(ref)
             except ray.exceptions.RayTaskError as error:  # the trial's own error, as Tune records it in-actor
+                ended = True
                 if error.cause is None:
                     raise
                 raise error.cause from error
             if result is not None:  # None: the task's question "go on?", answered by asking for the next
                 report(result)
+        ended = True
     finally:
         _training = None
-        _end(results, stop)  # a stopped trial (Tune's report raised): its task ends, its process stays
+        _end(results, stop, ended=ended)  # a stopped trial (Tune's report raised): its task ends, its process stays
 
 
 class EndsItsTask:
@@ -137,21 +140,23 @@ def end_training() -> None:
     _end(*training, take_question=False)  # the trial's thread may be waiting on the results itself
 
 
-def _end(results, stop: Path, take_question: bool = True) -> None:
+def _end(results, stop: Path, take_question: bool = True, ended: bool = False) -> None:
     """End a trial's task and wait until it has: Tune starts the next trial on the actor it reuses
     at once, and a task sent while the last one still runs gets a new process, which imports
     TensorFlow again (7-13 s of a trial: BENCHMARKS.md, section 14e).
 
     A stopped trial's task waits for its "go on?" to be taken: it is taken with ``stop`` written,
     which the task reads as its answer, and it ends at once. ``ray.cancel`` only where there is no
-    question to take (a task training, or ended): a task waiting for its answer would see a cancel
-    at its next poll, a second later."""
+    question to take (a task training): a task waiting for its answer would see a cancel at its
+    next poll, a second later. Never for a task that ``ended`` on its own (its stream's end or its
+    error came): a cancel that crosses its last reply fails a check in Ray's core worker and ends
+    the process that owns the task (Ray 2.60: "Tried to complete task that was not pending")."""
     import ray
 
     stop.touch()
     done = results.completed()
     try:
-        if not (take_question and _answered(results, done)):
+        if not ended and not (take_question and _answered(results, done)):
             ray.cancel(results)
         ray.wait([done], timeout=stop_wait_s())
     finally:
