@@ -15,10 +15,11 @@ one execution per trial, Hyperband's ``factor=3`` with ``max_epochs`` = the spac
 
 Wall time: no trial starts after ``--minutes``, and the trial running then is stopped at that time
 (a Keras callback), so every tool is judged on what it finished within the same time. ``trials.jsonl``
-gets a line as each trial ends (seconds since the start, hyperparameters, its val_accuracy, epochs
-trained). Afterwards, outside the timed part, ``--evaluate`` scores on the test set the model
-KerasTuner kept of every trial that was the best so far (what ``tuner.get_best_models()`` returns at
-that moment): ``anytime.csv`` (seconds, best val_accuracy, its test accuracy) and ``result.json``.
+gets a line as each trial ends (seconds since the start, hyperparameters, its val_accuracy, and
+whether it ended within the time; not its epochs). Afterwards, outside the timed part, ``--evaluate``
+scores on the test set the model KerasTuner kept of every trial that was the best so far (what
+``tuner.get_best_models()`` returns at that moment): ``anytime.csv`` (seconds, best val_accuracy,
+its test accuracy) and ``result.json``.
 The tuner's own directory (``kt/``) is kept; running the command again resumes the search there.
 """
 
