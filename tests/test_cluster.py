@@ -68,12 +68,18 @@ def start_sweep(address: str, space: Path, out: Path, data_dir: Path, refit: boo
         env=os.environ.copy())
 
 
+def failure(err: str, out: Path) -> str:
+    """What a failed driver left: its stderr's end, and its driver.log's (a native crash's traceback)."""
+    logs = [log.read_text(errors="replace")[-3000:] for log in out.glob("*/driver.log")]
+    return "\n".join([err[-2000:], *logs])
+
+
 def test_trials_run_on_both_nodes_and_the_cluster_stays_up(shared_nodes, real_data_dir, write_space, tmp_path):
     address, nodes = shared_nodes
     space = write_space("grid:\n  lr: [0.001, 0.002, 0.005, 0.01]\n  batch_size: [256]\n  epochs: [2]\n")
     driver = start_sweep(address, space, tmp_path / "runs", real_data_dir, refit=True)
     _, err = driver.communicate(timeout=400)
-    assert driver.returncode == 0, err[-2000:]
+    assert driver.returncode == 0, failure(err, tmp_path / "runs")
     run_dir = next((tmp_path / "runs").iterdir())
     rows = read_csv(run_dir / "trials.csv")
     assert len(rows) == 4 and all(r["status"] == "ok" for r in rows)
@@ -100,7 +106,7 @@ def test_a_worker_node_dies_mid_sweep_and_every_configuration_still_ends_once(
     finally:
         if driver.poll() is None:
             driver.kill()
-    assert driver.returncode == 0, err[-3000:]
+    assert driver.returncode == 0, failure(err, out)
     rows = read_csv(next(out.iterdir()) / "trials.csv")
     assert sorted(float(r["lr"]) for r in rows) == lrs  # one row per configuration: none lost, none twice
     assert all(r["status"] == "ok" for r in rows)

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import argparse
+import faulthandler
 import re
 import shutil
 import sys
@@ -97,6 +98,9 @@ def duration_s(text: str) -> float:
 
 def main(argv: Sequence[str] | None, *, prog: str, job: str | None = None) -> int:
     """A sweep of ``job`` (None: the ``--job`` option decides); the exit code."""
+    # A crash in native code (Ray's core worker, TensorFlow) leaves a Python traceback of every
+    # thread on fd 2: the terminal, or driver.log while the sweep runs.
+    faulthandler.enable(all_threads=True)
     args = parser(prog, job).parse_args(argv)
     if job is not None:
         args.job = job
