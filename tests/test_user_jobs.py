@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -117,6 +118,21 @@ def test_a_self_scheduling_model_under_a_cosine_schedule_is_refused_before_ray(t
     (tmp_path / "space.yaml").write_text(SPACE + "  lr_schedule: [constant, cosine]\n")
     code, err = run(tmp_path, capsys, str(path))
     assert code == 2 and f"{path}: lr_schedule: 'cosine' needs a model compiled with a number" in err, err
+
+
+def test_a_job_that_crashes_in_native_code_leaves_a_traceback_naming_its_file(tmp_path):
+    """A segmentation fault (here ctypes reading address 0 in ``build_model``) ends the process, but
+    the command line's faulthandler prints where: the user's file and line, not silence."""
+    crash = "def build_model(config):\n    import ctypes\n    return ctypes.string_at(0)\n"
+    path = job_file(tmp_path, build_model=crash)
+    (tmp_path / "space.yaml").write_text(SPACE)
+    done = subprocess.run([sys.executable, "-m", "tune_jobs", "run", "--job", str(path), "--space",
+                           str(tmp_path / "space.yaml"), "--out", str(tmp_path / "out")],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == -signal.SIGSEGV, done.stderr[-2000:]
+    assert "Fatal Python error: Segmentation fault" in done.stderr
+    line = path.read_text().splitlines().index("    return ctypes.string_at(0)") + 1
+    assert f'File "{path}", line {line} in build_model' in done.stderr, done.stderr[-2000:]
 
 
 def test_the_probe_configuration_takes_a_scheduled_rate_where_the_space_has_one(tmp_path):

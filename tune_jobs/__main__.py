@@ -37,4 +37,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from tune_jobs.cli import run_as_program
+
+    run_as_program(main)

@@ -15,7 +15,7 @@ import shutil
 import sys
 from dataclasses import fields, replace
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, NoReturn, Sequence
 
 from tune_jobs.engine import tracking
 from tune_jobs.errors import BadInput
@@ -98,9 +98,6 @@ def duration_s(text: str) -> float:
 
 def main(argv: Sequence[str] | None, *, prog: str, job: str | None = None) -> int:
     """A sweep of ``job`` (None: the ``--job`` option decides); the exit code."""
-    # A crash in native code (Ray's core worker, TensorFlow) leaves a Python traceback of every
-    # thread on fd 2: the terminal, or driver.log while the sweep runs.
-    faulthandler.enable(all_threads=True)
     args = parser(prog, job).parse_args(argv)
     if job is not None:
         args.job = job
@@ -123,6 +120,14 @@ def main(argv: Sequence[str] | None, *, prog: str, job: str | None = None) -> in
     except KeyboardInterrupt:  # outside Tune's own handler (Ray starting, the refit)
         print(f"\ninterrupted; continue with: --resume {run_dir}", file=sys.stderr)
         return 130
+
+
+def run_as_program(main: Callable[[], int]) -> NoReturn:
+    """``sys.exit(main())`` for a ``python -m`` entry point. A crash in native code (Ray's core
+    worker, TensorFlow) would end the process with no word; with faulthandler it leaves a Python
+    traceback of every thread on fd 2: the terminal, or driver.log while a sweep runs."""
+    faulthandler.enable(all_threads=True)
+    sys.exit(main())
 
 
 def prepare_run(job_ref: str | Job | None, given: dict[str, Any], resume: str | Path | None = None,

@@ -210,4 +210,4 @@ def _clock(started: float) -> str:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    cli.run_as_program(main)
