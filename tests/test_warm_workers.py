@@ -47,9 +47,22 @@ def test_a_stopped_trial_ends_where_tune_stopped_it_and_its_process_trains_the_n
     assert stopped[0]["pid"] != os.getpid()
 
 
-def test_a_trials_error_reaches_tune_as_itself(shared_ray):
+def test_a_trials_error_reaches_tune_as_itself_and_an_ended_task_is_never_cancelled(shared_ray, monkeypatch,
+                                                                                    tmp_path):
+    """A task that ended on its own (its error, or its training's end) is waited for, not cancelled:
+    in Ray 2.60 a cancel crossing its last reply fails a check in the core worker of the process
+    that owns the task (the trial's actor), which dies with it."""
+    import ray
+
+    cancels = []
+    real_cancel = ray.cancel
+    monkeypatch.setattr(ray, "cancel", lambda *args, **kwargs: cancels.append(args) or real_cancel(*args, **kwargs))
     with pytest.raises(FloatingPointError, match="training loss became nan at epoch 1"):
         warm_workers.run(failing_train, threads=1, report=print)
+    reports = []
+    warm_workers.run(counting_train, str(tmp_path), 2, threads=1, report=reports.append)
+    assert [r["epoch"] for r in reports] == [1, 2]
+    assert cancels == []
 
 
 def tensorflow_processes(ray_temp: Path) -> set[int]:

@@ -8,7 +8,6 @@ The same as ``python -m tune_jobs run --job fashion-mlp``.
 
 from __future__ import annotations
 
-import sys
 from typing import Sequence
 
 from tune_jobs import cli
