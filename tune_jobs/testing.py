@@ -17,7 +17,7 @@ import numpy as np
 
 from tune_jobs.jobs.base import Data, DataOptions, Job
 from tune_jobs.jobs.objective import SEED_OBJECTIVE, Objective
-from tune_jobs.searchers.schedulers import TRAINING_SECONDS
+from tune_jobs.records.results import TRAINING_SECONDS
 
 # The best value of each hyperparameter and what getting it right is worth.
 OPTIMUM = {"activation": ("swish", 0.10), "lr": (0.01, 0.10), "batch_norm": (1, 0.05), "dropout": (0.2, 0.05)}

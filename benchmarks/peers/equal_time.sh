@@ -9,7 +9,9 @@
 # (the same with one held-out 20%, --cv 1, as the peers validate), hyperband, bayesian, random
 # (KerasTuner), autokeras (its ImageClassifier over its own space: SPACE and JOB do not apply).
 # Results: benchmarks/results/peers/<space>-s<SEED>-<MINUTES>min/<tool>/ (result.json, anytime.csv,
-# trials); python benchmarks/peers/publish.py turns them into docs/peers/.
+# trials; tune-jobs' run records in <tool>/run/); python benchmarks/peers/publish.py turns them into
+# docs/peers/. Run from a worktree, the results folder goes into the repository as it is, less what
+# .gitignore leaves out (runs/, kt/, ak/): rsync -a --exclude runs/ --exclude kt/ --exclude ak/ SRC/ DST/
 # BEST_ONLY=1: refit only tune-jobs' best configuration at MINUTES, not every best so far (a CNN's
 # refit takes minutes): its curve is then one point.
 # EPOCHS=N: tune-jobs' trials train at most N epochs (--epochs, in place of the space's cap); the
@@ -48,6 +50,12 @@ for tool in $TOOLS; do
       --out "$OUT/$folder/runs" > "$OUT/$folder.log" 2>&1 || true
     $PY benchmarks/peers/tune_jobs_anytime.py "$OUT/$folder"/runs/*/ --minutes "$MINUTES" \
       --out "$OUT/$folder" ${BEST_ONLY:+--best-only} >> "$OUT/$folder.log" 2>&1
+    # The run's records beside its results (runs/ itself, with Ray's experiment, is not kept in git)
+    run=$(ls -d "$OUT/$folder"/runs/*/ | head -1)
+    mkdir -p "$OUT/$folder/run"
+    for f in driver.log optuna.journal run.json space.yaml summary.json trials.csv; do
+      if [ -f "$run$f" ]; then cp "$run$f" "$OUT/$folder/run/"; fi
+    done
   elif [ "$tool" = autokeras ]; then
     $PY benchmarks/peers/autokeras_run.py --minutes "$MINUTES" --seed "$SEED" --out "$OUT/autokeras" \
       > "$OUT/autokeras.log" 2>&1

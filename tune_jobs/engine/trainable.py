@@ -22,8 +22,7 @@ from tune_jobs.engine.fold_training import (EVERY_EPOCH, OwnEpochs, Reports, Tak
                                             fit_options, more_steps_per_call, set_learning_rate)
 from tune_jobs.engine.fresh_start import prepare_keras, trial_ended, trial_started
 from tune_jobs.jobs.base import Job
-from tune_jobs.records.results import Recorded
-from tune_jobs.searchers.schedulers import TRAINING_SECONDS
+from tune_jobs.records.results import TRAINING_SECONDS, Recorded
 
 # How a trial trains: train(config, job, data, *, cv, seed, threads, node, report, ...), reporting
 # through ``report`` (a Keras job's: train_folds; a scikit-learn estimator's: its job's own).

@@ -16,8 +16,10 @@ from tune_jobs.jobs.objective import Objective
 from tune_jobs.records import rundir
 from tune_jobs.space.spec import Spec
 from tune_jobs.engine.budget import used_by
-from tune_jobs.searchers.schedulers import TRAINING_SECONDS
 
+# What every trial reports, and asha-time counts: the seconds it has trained in its process, not
+# Ray's ``time_total_s``, which also charges a trial for its actor's start and TensorFlow's import.
+TRAINING_SECONDS = "train_time_s"
 # elapsed_s: when the trial ended, in seconds of the sweep's running time (see callbacks.TrialsRecorder);
 # fold_*: per fold, space-separated, its score and its seconds fitting / scoring (runs made before
 # they existed have none).

@@ -8,13 +8,11 @@ from __future__ import annotations
 import math
 from typing import Any, Callable, Mapping
 
+from tune_jobs.records.results import TRAINING_SECONDS
 from tune_jobs.space.spec import SpecError
 
 ASHA_DEFAULTS = {"grace_period": 1, "reduction_factor": 3}
 ASHA_TIME_DEFAULTS = {"grace_period_s": 60, "reduction_factor": 3}
-# What asha-time counts, and every trial reports: the seconds it has trained in its process, not
-# Ray's ``time_total_s``, which also charges a trial for its actor's start and TensorFlow's import.
-TRAINING_SECONDS = "train_time_s"
 # asha-time's rungs: grace x factor^k for k below this; no trial is stopped for its length alone.
 TIME_RUNGS = 12
 

@@ -24,7 +24,7 @@ import numpy as np
 from tune_jobs.errors import BadInput
 from tune_jobs.jobs import Data, Job, Objective
 from tune_jobs.jobs.hyperparameters import TRAINING_NAMES
-from tune_jobs.searchers.schedulers import TRAINING_SECONDS
+from tune_jobs.records.results import TRAINING_SECONDS
 from tune_jobs.sklearn.codec import Codec
 from tune_jobs.sklearn.wrappers import FIT_DEFAULTS, KerasClassifier, KerasWrapper, target_for
 
