@@ -93,7 +93,10 @@ def test_a_local_sweep_listens_on_loopback_only_and_keeps_its_token_private(ray_
             family = {me.pid} | {p.pid for p in me.children(recursive=True)}
             for c in psutil.net_connections(kind="inet"):
                 if c.status == psutil.CONN_LISTEN and c.pid in family:
-                    seen.add((psutil.Process(c.pid).name(), c.laddr.ip))
+                    try:
+                        seen.add((psutil.Process(c.pid).name(), c.laddr.ip))
+                    except psutil.NoSuchProcess:  # it ended since the listing: a trial's process
+                        pass
             time.sleep(0.3)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -122,3 +125,42 @@ def test_cpus_caps_the_runs_share_and_too_many_workers_are_named(ray_tmpdir, tmp
     assert "note: 2 trials at once on 1 CPU: on CPUs more trials than cores is slower" in capfd.readouterr().out
     with pytest.raises(SpecError, match="--cpus: 0 must be an integer >= 1"):
         RunSettings(space="s.yaml", cpus=0)
+
+
+PRIORITIES = """
+import os, ray
+from tune_jobs.engine.runner import start_ray
+
+@ray.remote(num_cpus=1)
+class Trial:  # Tune's trials are actors; warm tasks are tasks
+    def niceness(self):
+        return os.nice(0)
+
+start_ray(None, cpus=1)
+try:
+    print(os.nice(0), ray.get(Trial.remote().niceness.remote()),
+          ray.get(ray.remote(num_cpus=0)(lambda: os.nice(0)).remote()))
+finally:
+    ray.shutdown()
+"""
+
+
+@pytest.mark.parametrize("ray_setting,expected", [(None, 5), ("10", 15)], ids=["default", "RAY_worker_niceness"])
+def test_trials_run_at_the_drivers_priority_unless_rays_own_setting_says_otherwise(ray_setting, expected,
+                                                                                   ray_tmpdir):
+    """Ray lowers its workers' priority by 15 by default: beside a busy process a trial got about 3%
+    of a core (BENCHMARKS.md, section 17). A local Ray that tune-jobs starts keeps its trials at the
+    driver's priority: a driver started with ``nice -n 5`` has its trial actors and tasks at 5; Ray's
+    own ``RAY_worker_niceness``, where the user sets it, still applies on top."""
+    import subprocess
+    import sys
+
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    env.pop("RAY_worker_niceness", None)
+    if ray_setting is not None:
+        env["RAY_worker_niceness"] = ray_setting
+    done = subprocess.run([sys.executable, "-c", PRIORITIES], env=env, preexec_fn=lambda: os.nice(5),
+                          capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stderr[-3000:]
+    driver, actor, task = map(int, done.stdout.split()[-3:])
+    assert (driver, actor, task) == (5, expected, expected)

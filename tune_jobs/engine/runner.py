@@ -309,6 +309,23 @@ class ClusterError(BadInput):
     """The cluster named by --address cannot be joined: the user fixes the address or the token."""
 
 
+# Ray lowers its worker processes' priority by 15 (its ``worker_niceness``) to keep its own
+# services responsive: beside any other busy process a trial then gets about 3% of a core (a
+# 2-trial sweep beside two busy loops took 25x its time; BENCHMARKS.md, section 17). A sweep is
+# the work its user started, as GridSearchCV's worker processes are: trials keep the driver's
+# priority, and ``nice python -m tune_jobs ...`` still puts a whole sweep in the background.
+AT_THE_DRIVERS_PRIORITY = {"worker_niceness": 0}
+NICENESS_ENV = "RAY_worker_niceness"  # Ray's own setting, which a user may give instead
+
+
+def local_system_config() -> dict[str, int]:
+    """Ray's settings for a local Ray that tune-jobs starts: warm task processes, and trials at the
+    driver's priority unless the environment sets Ray's ``RAY_worker_niceness`` (which a
+    ``_system_config`` would override)."""
+    priority = {} if NICENESS_ENV in os.environ else AT_THE_DRIVERS_PRIORITY
+    return {**warm_workers.SYSTEM_CONFIG, **priority}
+
+
 def start_ray(address: str | None, log_path: Path | None = None, cpus: int | None = None) -> bool:
     """Join the cluster at ``address``, or start a private local Ray (its temp dir: RAY_TMPDIR).
 
@@ -333,7 +350,7 @@ def start_ray(address: str | None, log_path: Path | None = None, cpus: int | Non
     else:
         with loopback_only():
             ray.init(address="local", include_dashboard=False, num_cpus=cpus,
-                     _system_config=warm_workers.SYSTEM_CONFIG, **common)
+                     _system_config=local_system_config(), **common)
         warm_workers.started_here(cpus)
         private_token()
     return True
