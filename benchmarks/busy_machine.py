@@ -45,7 +45,8 @@ def sweep(space: Path, out: Path, env: dict[str, str]) -> tuple[float, set[int]]
         while driver.poll() is None:
             for child in psutil.Process(driver.pid).children(recursive=True):
                 try:
-                    if child.name().startswith("ray::") and "IDLE" not in child.name():
+                    name = child.name()  # ray::ImplicitFunc.train, not ray::IDLE or Ray's agents
+                    if name.startswith("ray::") and not any(word in name for word in ("IDLE", "Agent")):
                         seen.add(child.nice())
                 except psutil.NoSuchProcess:
                     pass
