@@ -134,5 +134,7 @@ def test_a_sweep_a_budget_ends_mid_trial_leaves_its_trials_processes_warm(shared
     following = sweep(tmp_path / "next", 1)
     trained_in = {json.loads(path.read_text().splitlines()[-1])["train_pid"]
                   for path in following.glob("tune/*/result.json")}
-    assert len(trained_in) == 2 and trained_in <= warm, (trained_in, warm)
+    # Both trials in warm processes: in one, where the first trial's 1 epoch ended before the second
+    # trial's task was placed (Ray hands it the idle process), or in both
+    assert trained_in and trained_in <= warm, (trained_in, warm)
     assert tensorflow_processes(shared_ray) == warm
