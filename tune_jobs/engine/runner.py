@@ -312,9 +312,9 @@ class ClusterError(BadInput):
 # Ray lowers its worker processes' priority by 15 (its ``worker_niceness``) to keep its own
 # services responsive: beside any other busy process a trial then gets about 3% of a core (a
 # 2-trial sweep beside two busy loops took 7.9x as long as at the driver's priority; BENCHMARKS.md,
-# section 17). A sweep is
-# the work its user started, as GridSearchCV's worker processes are: trials keep the driver's
-# priority, and ``nice python -m tune_jobs ...`` still puts a whole sweep in the background.
+# section 17). A sweep is the work its user started, as GridSearchCV's worker processes are:
+# trials keep the driver's priority, and ``nice python -m tune_jobs ...`` still puts a whole sweep
+# in the background.
 AT_THE_DRIVERS_PRIORITY = {"worker_niceness": 0}
 NICENESS_ENV = "RAY_worker_niceness"  # Ray's own setting, which a user may give instead
 
