@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 
 from tune_jobs.records import rundir
-from tune_jobs.engine.runner import SNAPSHOT_ENV, run_sweep, snapshot_period_s, snapshots_every, trial_resources
+from tune_jobs.engine.runner import (NICENESS_ENV, SNAPSHOT_ENV, run_sweep, snapshot_period_s, snapshots_every,
+                                     trial_resources)
 from tune_jobs.settings import RunSettings
 from tune_jobs.space.spec import SpecError, parse_spec
 from tune_jobs.testing import ANALYTIC, analytic_trainable, resources_trainable, tiny_data
@@ -156,9 +157,9 @@ def test_trials_run_at_the_drivers_priority_unless_rays_own_setting_says_otherwi
     import sys
 
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
-    env.pop("RAY_worker_niceness", None)
+    env.pop(NICENESS_ENV, None)
     if ray_setting is not None:
-        env["RAY_worker_niceness"] = ray_setting
+        env[NICENESS_ENV] = ray_setting
     done = subprocess.run([sys.executable, "-c", PRIORITIES], env=env, preexec_fn=lambda: os.nice(5),
                           capture_output=True, text=True, timeout=180)
     assert done.returncode == 0, done.stderr[-3000:]
