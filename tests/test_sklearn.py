@@ -66,7 +66,8 @@ def images(real_data_dir):
 # --- units: values, ranks, wrappers, distributions ---
 
 def test_a_grid_of_objects_travels_as_labels_and_comes_back_the_same_objects():
-    class Adam: ...
+    class Adam:
+        pass
     other_adam = type("Adam", (), {})
     codec = Codec.of({"opt": [Adam, other_adam, None], "lr": [0.01, np.float64(0.1)], "act": ["relu"]})
     assert codec.space_values("opt") == ["Adam", "Adam#", "None"]

@@ -134,8 +134,8 @@ def prepared(args: argparse.Namespace) -> tuple[None, RunSettings, Spec, Job, li
         raise SpecError(f"--budget-fraction: {args.budget_fraction} must be in (0, 10]")
     if args.budget is not None and args.budget_fraction is not None:
         raise SpecError("--budget and --budget-fraction: give one of them")
-    given = {k: getattr(args, k) for k in ("workers", "cv", "epochs", "max_train_samples", "seed", "refit",
-                                             "data_dir", "address") if getattr(args, k) is not None}
+    passed = ("workers", "cv", "epochs", "max_train_samples", "seed", "refit", "data_dir", "address")
+    given = {k: getattr(args, k) for k in passed if getattr(args, k) is not None}
     job = get_job(args.job or DEFAULT_JOB)
     base = cli.new_settings(job, {**given, **({"space": args.space} if args.space else {})}, smoke=False)
     cli.check_out(args.out)

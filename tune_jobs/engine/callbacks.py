@@ -14,7 +14,7 @@ from ray import tune
 from tune_jobs.jobs.objective import Objective
 from tune_jobs.records import rundir
 from tune_jobs.records.results import (FROM_RECORDS, elapsed_before, number, read_trials, row_line, trial_row,
-                                      write_lines)
+                                       write_lines)
 from tune_jobs.space.spec import Spec
 from tune_jobs.engine import budget as budgets, progress
 

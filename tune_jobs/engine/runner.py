@@ -188,8 +188,8 @@ def make_tuner(settings: RunSettings, spec: Spec, job: Job, plan, data_ref, cpus
                        *([tracking.trial_callback(settings.mlflow, job.name, parent_run)] if parent_run else [])],
             # Ray Tune retries a dead node's trials and also those that raised: ``retries`` makes the
             # latter raise again at once.
-            failure_config=tune.FailureConfig(max_failures=0 if settings.fail_fast else settings.max_failures,
-                                            fail_fast=settings.fail_fast),
+            failure_config=tune.FailureConfig(
+                max_failures=0 if settings.fail_fast else settings.max_failures, fail_fast=settings.fail_fast),
             stop=stopper(settings, run_dir / rundir.TRIALS),
         ),
     )
