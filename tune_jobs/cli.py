@@ -17,7 +17,7 @@ from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any, Callable, NoReturn, Sequence
 
-from tune_jobs.engine import tracking
+from tune_jobs.engine import cpu_load, tracking
 from tune_jobs.errors import BadInput
 from tune_jobs.jobs import DEFAULT_JOB, Data, DataOptions, Job, JobError, get_job, prepare
 from tune_jobs.jobs.user_file import is_file_ref
@@ -137,6 +137,7 @@ def prepare_run(job_ref: str | Job | None, given: dict[str, Any], resume: str | 
     ``job_ref`` is a name, a file, a module, or (from the Python API) a Job; ``given`` the options
     as RunSettings names them; ``space`` a space already read (the API's dict), else settings.space.
     """
+    cpu_load.begin()  # the machine's load is measured over this preparation, not in a wait of its own
     if resume:
         settings, run_dir = resumed_settings(Path(resume), given, job_ref if isinstance(job_ref, str) else None)
         job = saved_job(run_dir) or get_job(settings.job)

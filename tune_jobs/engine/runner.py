@@ -27,7 +27,7 @@ from tune_jobs.searchers import SearchRequest, get_searcher
 from tune_jobs.searchers.schedulers import make_scheduler, min_epochs, reads_at
 from tune_jobs.settings import RunSettings
 from tune_jobs.space.spec import Spec
-from tune_jobs.engine import budget as budgets, progress, refitter, tracking, warm_workers
+from tune_jobs.engine import budget as budgets, cpu_load, progress, refitter, tracking, warm_workers
 from tune_jobs.engine.fold_training import EVERY_EPOCH, LAST_EPOCH, Reports
 from tune_jobs.engine.budget import trials_within, used_by
 
@@ -420,9 +420,7 @@ def warn_about_load(settings: RunSettings) -> None:
         progress.say(f"note: {settings.workers} trials at once on {usable} CPU{'s' if usable > 1 else ''}: on CPUs "
                      f"more trials than cores is slower, not faster (--workers {usable} would do the same work sooner)")
     if settings.address is None:
-        import psutil  # Ray's own dependency
-
-        busy = psutil.cpu_percent(interval=0.5)  # now, not the load average: a run that just ended is gone
+        busy = cpu_load.others_percent()  # now, not the load average: a run that just ended is gone
         if busy >= 50:
             progress.say(f"note: this machine's CPUs are already {busy:.0f}% busy: trials will run slower; "
                          f"--cpus N caps this run's share")
