@@ -1,5 +1,5 @@
 """Where the drop-in's whole process goes: its benchmark's tune-jobs side, in one process, with the
-runner's phases timed (before the search, Ray's start, the trials, Ray's shutdown), each trial's
+runner's phases timed (before the search and its CPU-load check, Ray's start, the trials, Ray's shutdown), each trial's
 own time from its trials.csv, and when the first trial began after Tune's start (from the trials'
 result.json: Tune's own start and its trial actors' processes).
 
@@ -56,7 +56,7 @@ def main() -> None:
     from tune_jobs.records.results import read_trials
     from tune_jobs.sklearn import GridSearchCV, KerasClassifier
 
-    for owner, name in ((runner, "start_ray"), (tune.Tuner, "fit"), (ray, "shutdown")):
+    for owner, name in ((runner, "warn_about_load"), (runner, "start_ray"), (tune.Tuner, "fit"), (ray, "shutdown")):
         timed(owner, name)
     data = load_fashion_mnist()
     x, y = data.x_train[:args.samples], data.y_train[:args.samples]
@@ -69,6 +69,8 @@ def main() -> None:
     print(f"imports and data          {search_began:6.1f} s")
     print(f"search, before Ray        {first['start_ray'][0] - search_began:6.1f} s "
           f"(TensorFlow's import, the first candidate's model built in the driver)")
+    began, end = first["warn_about_load"]
+    print(f"  of which the CPU-load check {end - began:4.2f} s")
     for label, name in (("Ray's start", "start_ray"), ("the trials (Tuner.fit)", "fit"), ("Ray's shutdown", "shutdown")):
         began, end = first[name]
         print(f"{label:25s} {end - began:6.1f} s")

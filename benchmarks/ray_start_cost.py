@@ -13,33 +13,23 @@ its processes in turn (``Node._kill_process_type``). Prints each round and the m
 from __future__ import annotations
 
 import argparse
-import functools
 import os
 import statistics
 import sys
 import tempfile
-import time
-from collections import defaultdict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-SPENT: dict[str, float] = defaultdict(float)
+from benchmarks.dropin_phases import PHASES, timed  # noqa: E402
 
-
-def timed(owner, name: str, label: str) -> None:
-    """Add the seconds each call of ``owner.name`` takes to ``SPENT[label]``."""
-    inner = getattr(owner, name)
-
-    @functools.wraps(inner)
-    def wrapper(*args, **kwargs):
-        began = time.monotonic()
-        try:
-            return inner(*args, **kwargs)
-        finally:
-            SPENT[label] += time.monotonic() - began
-
-    setattr(owner, name, wrapper)
+STEPS = {  # what is timed, as dropin_phases.timed names it: its label
+    "start_ray": "start: ray.init, in all",
+    "start_api_server": "start: API server",
+    "get_node": "start: node registration (polled once a second)",
+    "shutdown": "stop: ray.shutdown, in all",
+    "_kill_process_type": "stop: each process killed and waited for, in turn",
+}
 
 
 def main() -> None:
@@ -53,23 +43,21 @@ def main() -> None:
 
     from tune_jobs.engine import runner
 
-    timed(services, "get_node", "start: node registration (polled once a second)")
-    timed(services, "start_api_server", "start: API server")
-    timed(node.Node, "_kill_process_type", "stop: each process killed and waited for, in turn")
+    for owner, name in ((runner, "start_ray"), (services, "start_api_server"), (services, "get_node"),
+                        (ray, "shutdown"), (node.Node, "_kill_process_type")):
+        timed(owner, name)
     rounds = []
     for _ in range(args.rounds):
-        SPENT.clear()
-        began = time.monotonic()
+        PHASES.clear()
         runner.start_ray(None)
-        started = time.monotonic()
         ray.shutdown()
-        rounds.append({"start: ray.init, in all": started - began, **SPENT,
-                       "stop: ray.shutdown, in all": time.monotonic() - started})
-        print("  ".join(f"{label.split(',')[0]} {seconds:.2f} s" for label, seconds in rounds[-1].items()),
-              flush=True)
+        spent = {label: sum(end - began for name, began, end in PHASES if name == step)
+                 for step, label in STEPS.items()}
+        rounds.append(spent)
+        print("  ".join(f"{label.split(',')[0]} {seconds:.2f} s" for label, seconds in spent.items()), flush=True)
     print(f"medians of {args.rounds} rounds:")
-    for label in rounds[0]:
-        print(f"  {label:55s} {statistics.median(r.get(label, 0.0) for r in rounds):5.2f} s")
+    for label in STEPS.values():
+        print(f"  {label:55s} {statistics.median(r[label] for r in rounds):5.2f} s")
 
 
 if __name__ == "__main__":

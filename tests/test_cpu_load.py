@@ -63,3 +63,13 @@ def test_a_window_the_preparation_filled_costs_no_wait(monkeypatch):
     assert waits == []
     cpu_load.others_percent()  # no window open: it waits the least window itself
     assert len(waits) == 1 and 0 < waits[0] <= cpu_load.LEAST_WINDOW_S
+
+
+def test_a_window_left_open_long_ago_is_not_taken_for_now(monkeypatch):
+    waits: list[float] = []
+    cpu_load.begin()
+    began, *counters = cpu_load._window
+    monkeypatch.setattr(cpu_load, "_window", (began - cpu_load.MOST_WINDOW_S - 1, *counters))
+    monkeypatch.setattr(cpu_load.time, "sleep", waits.append)
+    cpu_load.others_percent()
+    assert len(waits) == 1 and 0 < waits[0] <= cpu_load.LEAST_WINDOW_S  # measured anew, over a wait

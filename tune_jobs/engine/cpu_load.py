@@ -14,6 +14,9 @@ import time
 import psutil  # Ray's own dependency
 
 LEAST_WINDOW_S = 0.5  # fewer of the kernel's clock ticks than this cannot tell a busy core from an idle one
+# A window older than this (left open by a preparation that failed, then a sweep started another
+# way) would average the load over the past, not measure it now: a new one is begun instead.
+MOST_WINDOW_S = 60.0
 
 _window: tuple[float, float, float, float] | None = None  # (began, system busy s, system total s, own s)
 
@@ -26,10 +29,10 @@ def begin() -> None:
 
 def others_percent() -> float:
     """Percent of all CPUs busy with other processes' work since :func:`begin` (or over a wait of
-    :data:`LEAST_WINDOW_S` where no window is open), this process's own CPU time taken out; the
-    window then closes."""
+    :data:`LEAST_WINDOW_S` where no window is open, or it opened over :data:`MOST_WINDOW_S` ago),
+    this process's own CPU time taken out; the window then closes."""
     global _window
-    if _window is None:
+    if _window is None or time.monotonic() - _window[0] > MOST_WINDOW_S:
         begin()
     began, busy, total, own = _window
     _window = None
