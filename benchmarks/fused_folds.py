@@ -72,7 +72,8 @@ def one(trainer: str, threads: int, validation: str, samples: int, epochs: int, 
     models = [JOB.model(config) for _ in splits]
     if trainer == BEFORE:
         fold_training.STEPS_PER_EXECUTION = 1
-    fold_trainer = (FusedFolds if trainer == "fused" else TakingTurns)(JOB, models, splits)
+    fold_trainer = (FusedFolds(JOB, models, splits) if trainer == "fused"
+                    else TakingTurns(JOB, models[0], [m.get_weights() for m in models], splits))
     last: list[dict] = []
     fold_trainer.train(reports(validation, epochs).epochs(epochs), config["batch_size"],
                        lambda epoch, scores: last.__setitem__(slice(None), scores))

@@ -20,6 +20,7 @@ import psutil
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tune_jobs.engine import fold_training, kept_models  # noqa: E402
+from tune_jobs.engine.kept_fold_weights import fold_starts  # noqa: E402
 from tune_jobs.jobs import get_job  # noqa: E402
 
 SHAPES = {"activation": ["relu", "selu", "swish"], "batch_norm": [1, 0], "dropout": [0.2, 0.4],
@@ -35,7 +36,8 @@ def main() -> None:
     process, first = psutil.Process(), None
     for n, values in enumerate(itertools.product(*SHAPES.values()), start=1):
         config = {**dict(zip(SHAPES, values)), "lr": 0.001, "units": 128, "layers": 1}
-        fold_training.TakingTurns(job, [job.model(config) for _ in splits], splits).train([1], 128, lambda *_: None)
+        fold_training.TakingTurns(job, *fold_starts(lambda: job.model(config), len(splits)), splits).train(
+            [1], 128, lambda *_: None)
         rss = process.memory_info().rss / 2**20
         first = first or rss
         print(f"{n:2d} shapes kept: RSS {rss:.0f} MiB (+{rss - first:.0f})", flush=True)

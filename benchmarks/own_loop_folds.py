@@ -34,6 +34,7 @@ def main() -> int:
     args = p.parse_args()
 
     from tune_jobs.engine import fold_training
+    from tune_jobs.engine.kept_fold_weights import fold_starts
     from tune_jobs.engine.fresh_start import prepare_keras
     from tune_jobs.jobs import DataOptions, get_job
 
@@ -62,7 +63,7 @@ def main() -> int:
             for way in WAYS:
                 prepare_keras(threads=1, seed=seed)
                 j = jobs[way]
-                trainer = fold_training.TakingTurns(j, [j.model(config) for _ in splits], splits)
+                trainer = fold_training.TakingTurns(j, *fold_starts(lambda: j.model(config), len(splits)), splits)
                 if way == "reshuffled":
                     for loop in trainer.loops:
                         loop.__class__ = Reshuffled

@@ -16,8 +16,9 @@ makes its own folds; and a later one, which trains in the model an earlier trial
 (``tune_jobs.engine.kept_models``: another learning rate, the same network) on the folds it left
 (``tune_jobs.engine.kept_folds``: the same data, the same folds), once as such a trial ran before
 ``tune_jobs.engine.fresh_start`` (TensorFlow's kernel cache cleared, as Keras' ``clear_session``
-and ``set_random_seed`` do, and fit's order computed anew) and once as it runs now (the cache
-kept after a trial of Keras' own steps, fit's order known). Prints the median seconds of each
+and ``set_random_seed`` do, fit's order computed anew, every fold model built) and once as it
+runs now (the cache kept after a trial of Keras' own steps, fit's order known, the later folds'
+initial weights kept: ``tune_jobs.engine.kept_fold_weights``). Prints the median seconds of each
 step over the repeats, side by side, and the ratios of the trials' times; and one
 full garbage collection timed before the first trial (TensorFlow imported, nothing frozen) and
 after the last (what ``prepare_keras`` froze left out), with the number of objects frozen.
@@ -46,9 +47,10 @@ KINDS = {"first": "first trial", "before": "later, as before", "later": "a later
 def one_trial(x, y, epochs: int, threads: int, kind: str) -> dict[str, float]:
     """One trial as ``train_cv`` runs a grid's (folds in turns, each fold's epochs by the own epoch
     loop, validated once), timed step by step: {step: seconds}. ``kind`` (of KINDS): "first", or in
-    a model of its shape that the previous trial compiled, on its folds, as before ("before") or
-    now ("later"). The steps of ``TakingTurns``' set-up are its own, one by one."""
-    from tune_jobs.engine import fold_training, fresh_start, kept_folds, kept_models
+    a model of its shape that the previous trial compiled, on its folds, as before ("before": every
+    fold model built) or now ("later": the later folds' initial weights those of the first trial,
+    ``kept_fold_weights``). The steps of ``TakingTurns``' set-up are its own, one by one."""
+    from tune_jobs.engine import fold_training, fresh_start, kept_fold_weights, kept_folds, kept_models
     from tune_jobs.engine.fold_training import OwnEpochs, fit_order, load_state, more_steps_per_call, save_state
     from tune_jobs.jobs.fashion_mlp import JOB
 
@@ -64,6 +66,7 @@ def one_trial(x, y, epochs: int, threads: int, kind: str) -> dict[str, float]:
     if not kept:
         kept_models.forget()
         kept_folds.forget()
+        kept_fold_weights.forget()
     if kind != "later":
         fold_training._known_orders.clear()
     fresh_start.trial_ended(only_keras_steps=kind == "later")  # the trial before it
@@ -72,13 +75,17 @@ def one_trial(x, y, epochs: int, threads: int, kind: str) -> dict[str, float]:
     splits = kept_folds.folds(x, y, JOB.splits(y, 3, 0))
     lap("the folds: their rows sliced and copied into tensors (or those kept)")
     config = {**CONFIG, "epochs": epochs, "lr": CONFIG["lr"] * (2 if kept else 1)}
-    models = [JOB.model(config) for _ in splits]
+    if kind == "before":  # every fold model built
+        models = [JOB.model(config) for _ in splits]
+        first, initial_weights = models[0], [m.get_weights() for m in models]
+    else:  # the later folds' weights kept from a trial of this shape and seed (not in the first)
+        first, initial_weights = kept_fold_weights.fold_starts(lambda: JOB.model(config), len(splits))
     lap("building the fold models")
-    first = more_steps_per_call(models[0])  # TakingTurns.__init__, step by step
+    first = more_steps_per_call(first)  # TakingTurns.__init__, step by step
     first.optimizer.build(first.trainable_variables)
     fresh = [v.numpy() for v in first.optimizer.variables]
     model = kept_models.reuse(first)
-    states = [(m.get_weights(), fresh) for m in models]
+    states = [(weights, fresh) for weights in initial_weights]
     lap("compiling again (steps per call), optimizer state")
     fit_order(len(splits[0][0]), True)
     lap("fit's order (Keras' data adapter)")

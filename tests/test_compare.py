@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import shutil
 from pathlib import Path
 
@@ -63,12 +64,22 @@ def test_bad_options_exit_2_naming_the_option_and_write_nothing(argv, message, t
 
 @pytest.mark.integration
 def test_a_real_comparison_writes_its_runs_and_report_and_resumes_only_what_is_missing(
-        tmp_path, ray_tmpdir, real_data_dir, write_space, capsys):
+        tmp_path, ray_tmpdir, real_data_dir, write_space, capsys, monkeypatch):
+    from tune_jobs.engine import warm_workers
+
+    warmed: list[set[int]] = []
+    warm_up = warm_workers.warm_up
+    monkeypatch.setattr(warm_workers, "warm_up", lambda *args: warmed.append(warm_up(*args)) or warmed[-1])
     space = write_space(GRID)
     argv = ["--space", str(space), "--searchers", "grid,random", "--seeds", "1", "--workers", "2",
             "--max-train-samples", "600", "--no-refit", "--data-dir", str(real_data_dir), "--out", str(tmp_path)]
     assert compare.main(argv) == 0
     (folder,) = tmp_path.glob("compare-two-*")
+    # Before the first run, one process per worker imported TensorFlow; the first run's trials trained there
+    assert len(warmed) == 1 and len(warmed[0]) == 2
+    first_run = [json.loads(path.read_text().splitlines()[-1])
+                 for path in (folder / "runs" / "grid-seed0").glob("tune/*/result.json")]
+    assert len(first_run) == 2 and {result["train_pid"] for result in first_run} <= warmed[0]
     runs = sorted(p.name for p in (folder / "runs").iterdir())
     assert runs == ["grid-seed0", "random-seed0"]
     for name in runs:  # every sampling run spent exactly the grid's compute: 2 configs x 2 epochs x 3 folds

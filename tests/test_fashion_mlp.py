@@ -55,13 +55,14 @@ def test_every_listed_optimizer_exists_in_keras(name):
 def test_folds_taking_turns_share_one_model_but_keep_their_own_weights_and_optimizer_state():
     """One compiled model for k folds (one trace per trial): a fold's epoch leaves the others as they were."""
     from tune_jobs.engine.fold_training import TakingTurns, load_state, save_state, train_epochs
+    from tune_jobs.engine.kept_fold_weights import fold_starts
 
     config = {**HYPERPARAMETERS.defaults(), "batch_norm": 1, "dropout": 0.2, "activation": "swish",
               "batch_size": 16, "epochs": 1}
     rng = np.random.default_rng(0)
     split = (rng.random((32, 28, 28), dtype=np.float32), rng.integers(0, 10, 32),
              rng.random((16, 28, 28), dtype=np.float32), rng.integers(0, 10, 16))
-    turns = TakingTurns(JOB, [JOB.model(config) for _ in range(3)], [split] * 3)
+    turns = TakingTurns(JOB, *fold_starts(lambda: JOB.model(config), 3), [split] * 3)
     model, states = turns.model, turns.states
     assert len(states) == 3
     assert not np.array_equal(states[0][0][-2], states[1][0][-2])  # each fold starts from its own weights

@@ -12,6 +12,7 @@ import pytest
 
 from tune_jobs.engine.fold_training import EVERY_EPOCH, LAST_EPOCH, Reports, TakingTurns
 from tune_jobs.engine.fresh_start import prepare_keras
+from tune_jobs.engine.kept_fold_weights import fold_starts
 from tune_jobs.jobs.fashion_mlp import JOB
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
@@ -25,10 +26,15 @@ def splits_of(x, y, k=3, seed=0):
     return [(x[tr], y[tr], x[va], y[va]) for tr, va in JOB.splits(y, k, seed)]
 
 
+def turns_of(models, splits, learning_rates=None) -> TakingTurns:
+    """The folds in turns, each starting from the weights of its own model (built by the test)."""
+    return TakingTurns(JOB, models[0], [m.get_weights() for m in models], splits, learning_rates)
+
+
 def train(trainer_class, splits, reports=EVERY_EPOCH, config=CONFIG):
     prepare_keras(threads=1, seed=0)
     models = [JOB.model(config) for _ in splits]
-    trainer = trainer_class(JOB, models, splits)
+    trainer = FusedFolds(JOB, models, splits) if trainer_class is FusedFolds else turns_of(models, splits)
     seen = []
     trainer.train(reports.epochs(config["epochs"]), config["batch_size"],
                   lambda epoch, scores: seen.append((epoch, scores)))
@@ -114,9 +120,9 @@ def test_the_own_epoch_loop_trains_exactly_as_keras_fit(fashion_subset, shuffle,
     seen, last_rate = {}, {}
     for name, job in (("own", own), ("fit", by_fit)):
         prepare_keras(threads=1, seed=0)
-        models = [job.model(config) for _ in splits]
-        rates = fold_training.epoch_learning_rates(models[0], config)
-        trainer = TakingTurns(job, models, splits, rates)
+        first, initial_weights = fold_starts(lambda job=job: job.model(config), len(splits))
+        rates = fold_training.epoch_learning_rates(first, config)
+        trainer = TakingTurns(job, first, initial_weights, splits, rates)
         trainer.train(Reports(rungs=(1,)).epochs(3), config["batch_size"],
                       lambda epoch, scores, name=name: seen.setdefault(name, []).append((epoch, scores)))
         last_rate[name] = float(trainer.model.optimizer.learning_rate)
@@ -289,9 +295,9 @@ def test_each_fused_copy_starts_from_its_folds_own_weights_and_sees_only_its_row
     splits = splits_of(x, y)
     prepare_keras(threads=1, seed=0)
     fused = FusedFolds(JOB, [JOB.model(CONFIG) for _ in splits], splits)
-    turns = TakingTurns(JOB, [JOB.model(CONFIG) for _ in splits], splits)  # built after: other draws
+    turns = turns_of([JOB.model(CONFIG) for _ in splits], splits)  # built after: other draws
     prepare_keras(threads=1, seed=0)
-    again = TakingTurns(JOB, [JOB.model(CONFIG) for _ in splits], splits)
+    again = turns_of([JOB.model(CONFIG) for _ in splits], splits)
     for fold, model in enumerate(fused.models):
         assert all(np.array_equal(a, b) for a, b in zip(model.get_weights(), again.states[fold][0]))
     assert not np.array_equal(fused.models[0].get_weights()[-2], fused.models[1].get_weights()[-2])
@@ -331,7 +337,7 @@ def test_a_trial_trains_by_its_configuration_s_schedule(fashion_subset):
                     report=lambda result, schedule=schedule: reported.setdefault(schedule, []).append(result))
     prepare_keras(threads=1, seed=0)
     splits = kept_folds.folds(x, y, JOB.splits(y, 3, 0))
-    trainer = TakingTurns(JOB, [JOB.model(CONFIG) for _ in splits], splits, learning_rates("cosine", 0.01, 3))
+    trainer = turns_of([JOB.model(CONFIG) for _ in splits], splits, learning_rates("cosine", 0.01, 3))
     seen = []
     trainer.train(EVERY_EPOCH.epochs(3), CONFIG["batch_size"], lambda epoch, scores: seen.append(scores))
     assert [r["folds"] for r in reported["cosine"]] == [pytest.approx([s["val_accuracy"] for s in scores], abs=1e-6)

@@ -9,6 +9,7 @@ import pytest
 
 from tune_jobs.engine import kept_models
 from tune_jobs.engine.fold_training import EVERY_EPOCH, LAST_EPOCH, TakingTurns
+from tune_jobs.engine.kept_fold_weights import fold_starts
 from tune_jobs.engine.fresh_start import prepare_keras
 from tune_jobs.jobs.fashion_mlp import JOB
 
@@ -33,7 +34,7 @@ def splits():
 def trial(config, splits, reports=LAST_EPOCH):
     """One trial as a trial process runs it: a clean Keras, the folds' models, their training."""
     prepare_keras(threads=1, seed=0)
-    trainer = TakingTurns(JOB, [JOB.model(config) for _ in splits], splits)
+    trainer = TakingTurns(JOB, *fold_starts(lambda: JOB.model(config), len(splits)), splits)
     seen = []
     trainer.train(reports.epochs(config["epochs"]), config["batch_size"], lambda epoch, scores: seen.append(scores))
     return trainer, [[(s["loss"], s["val_accuracy"], s["val_loss"]) for s in scores] for scores in seen]

@@ -172,19 +172,28 @@ def run_all(folder: Path, base: RunSettings, spec: Spec, job: Job, entries: list
     import ray
 
     from tune_jobs.report.build import write_report
-    from tune_jobs.engine.runner import EXIT_INTERRUPTED, ray_output_to, run_sweep, start_ray
+    from tune_jobs.engine import warm_workers
+    from tune_jobs.engine.runner import (EXIT_INTERRUPTED, cpus_per_trial, ray_output_to, run_sweep, start_ray,
+                                         trains_keras)
     from tune_jobs.records.runs import load_runs
 
     started = time.monotonic()
     with ray_output_to(folder / rundir.DRIVER_LOG):
         started_ray = start_ray(base.address, folder / rundir.DRIVER_LOG, base.cpus)
     codes = []
+    warm_up = started_ray and trains_keras(job, None) and not base.gpus_per_trial
     try:
         for number, entry in enumerate(entries, 1):
             run_dir = folder / RUNS / entry.directory
             if read_summary(run_dir / rundir.SUMMARY).get("finished"):
                 print(f"[{number}/{len(entries)}] {entry.label} seed {entry.search_seed}: finished before", flush=True)
                 continue
+            if warm_up:  # the first run's trials start warm, as the later runs' do: the runs' wall times compare
+                warm_up = False
+                warmed = warm_workers.warm_up(base.workers, max(1, int(cpus_per_trial(base.workers, base.cpus))))
+                if warmed:
+                    print(f"{len(warmed)} trial processes started, TensorFlow imported (elapsed {_clock(started)})",
+                          flush=True)
             settings = entry.settings(base, budget, folder / RUNS)
             resume = (run_dir / rundir.SETTINGS).is_file()
             if not resume:

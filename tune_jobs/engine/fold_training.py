@@ -125,13 +125,17 @@ State = tuple[list[np.ndarray], list[np.ndarray]]  # a fold's model weights, its
 
 
 class TakingTurns:
-    def __init__(self, job: Job, models: list, splits: list[Split], learning_rates: Sequence[float] | None = None):
-        first = more_steps_per_call(models[0])
+    """The folds of one trial in ``first`` (the first fold's model, as the job compiled it), each
+    fold starting from its own ``initial_weights`` (in fold order: ``kept_fold_weights``)."""
+
+    def __init__(self, job: Job, first, initial_weights: Sequence[list[np.ndarray]], splits: list[Split],
+                 learning_rates: Sequence[float] | None = None):
+        first = more_steps_per_call(first)
         first.optimizer.build(first.trainable_variables)
         fresh = [v.numpy() for v in first.optimizer.variables]  # its learning rate too
         self.job, self.model, self.splits = job, kept_models.reuse(first), splits
         self.learning_rates = learning_rates  # per epoch, None: the compiled rate throughout
-        self.states: list[State] = [(m.get_weights(), fresh) for m in models]
+        self.states: list[State] = [(weights, fresh) for weights in initial_weights]
         # Each fold's loop once per trial, not per turn: its rows copied into tensors (in lockstep a
         # trial has epochs x folds turns) and fit's order.
         self.loops = [OwnEpochs.where_possible(self.model, job, x, y) for x, y, _, _ in splits]

@@ -21,6 +21,7 @@ architecture, say); one that did would score by its place among a process' trial
 from __future__ import annotations
 
 import gc
+import importlib
 import random
 
 import numpy as np
@@ -28,6 +29,7 @@ import numpy as np
 # Whether every trial since TensorFlow's kernel cache was last cleared in this process trained only
 # Keras' own steps. False in a new process: its first trial clears it.
 _only_keras_steps_since_cleared = False
+_frozen = False  # whether this process froze what it had imported (_freeze_what_is_imported)
 
 
 def prepare_keras(threads: int, seed: int) -> None:
@@ -44,6 +46,14 @@ def prepare_keras(threads: int, seed: int) -> None:
     _freeze_what_is_imported()
     keras.backend.clear_session()  # and a garbage collection: the previous trial's models
     keras.utils.set_random_seed(seed)
+
+
+def ready(threads: int) -> None:
+    """What a trial process's first trial starts with, done ahead (``warm_workers.warm_up``):
+    TensorFlow pinned to ``threads``, Keras imported, what they left alive frozen."""
+    _pin_threads(threads)
+    importlib.import_module("keras")
+    _freeze_what_is_imported()
 
 
 def trial_started(threads: int, seed: int) -> None:
@@ -141,7 +151,11 @@ def _freeze_what_is_imported() -> None:
     """Once per process, before its first model: everything alive now (TensorFlow's, Keras' and
     Ray's modules) is left out of every later garbage collection, which ``clear_session`` runs per
     trial: it then scans a trial's own objects, not the libraries' (benchmarks/trial_cost.py times
-    both; BENCHMARKS.md, section 10b). Those objects live as long as the process anyway."""
-    if not gc.get_freeze_count():
+    both; BENCHMARKS.md, section 10b). Those objects live as long as the process anyway. Known by a
+    flag: ``gc.get_freeze_count()`` walks the frozen objects, 0.03 s per trial with TensorFlow's."""
+    global _frozen
+
+    if not _frozen:
         gc.collect()
         gc.freeze()
+        _frozen = True

@@ -17,7 +17,7 @@ from typing import Any, Callable, Mapping
 
 import numpy as np
 
-from tune_jobs.engine import kept_folds, retries, warm_workers
+from tune_jobs.engine import kept_fold_weights, kept_folds, retries, warm_workers
 from tune_jobs.engine.fold_training import (EVERY_EPOCH, OwnEpochs, Reports, TakingTurns, epoch_learning_rates,
                                             fit_options, more_steps_per_call, set_learning_rate)
 from tune_jobs.engine.fresh_start import prepare_keras, trial_ended, trial_started
@@ -80,8 +80,8 @@ def train_folds(config: Mapping[str, Any], job: Job, data: Mapping[str, np.ndarr
     splits = kept_folds.folds(x, y, job.splits(y, cv, seed))  # those of the last trial here, if the same
     reported = reports.epochs(config["epochs"])
     job = replace(job, scorer=job.scorer_for(config))
-    models = [job.model(config) for _ in splits]  # in fold order: the seeded weights
-    trainer = TakingTurns(job, models, splits, epoch_learning_rates(models[0], config))
+    first, initial_weights = kept_fold_weights.fold_starts(lambda: job.model(config), len(splits))
+    trainer = TakingTurns(job, first, initial_weights, splits, epoch_learning_rates(first, config))
     spent = np.zeros((len(splits), 2))  # per fold: seconds fitting, seconds scoring, over all epochs
 
     def on_epoch(epoch: int, scores: list[dict[str, float]]) -> None:

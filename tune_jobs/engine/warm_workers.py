@@ -92,14 +92,10 @@ def run(train: Callable[..., None], *args: Any, threads: int, report: Report, **
     without a copy; ``threads`` (the trial's CPUs) keeps tasks of different thread counts in
     different processes (TensorFlow's thread pools are set once per process)."""
     import ray
-    from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
     global _training
-    here = NodeAffinitySchedulingStrategy(ray.get_runtime_context().get_node_id(), soft=False)
     stop = Path(tempfile.gettempdir()) / f"tune-jobs-stop-{uuid.uuid4().hex}"  # this node's: the task's too
-    results = _task().options(scheduling_strategy=here,
-                              runtime_env={"env_vars": {"OMP_NUM_THREADS": str(threads)}}).remote(
-        train, {**kwargs, "threads": threads}, str(stop), *args)
+    results = _task().options(**_here(threads)).remote(train, {**kwargs, "threads": threads}, str(stop), *args)
     _training = results, stop
     ended = False  # the task ended on its own: its training returned or raised
     try:
@@ -117,6 +113,58 @@ def run(train: Callable[..., None], *args: Any, threads: int, report: Report, **
     finally:
         _training = None
         _end(results, stop, ended=ended)  # a stopped trial (Tune's report raised): its task ends, its process stays
+
+
+def warm_up(workers: int, threads: int) -> set[int]:
+    """Start ``workers`` task processes for trials of ``threads`` threads on this node, TensorFlow
+    imported in each, before a comparison's first run: that run's trials then find them warm, as
+    the later runs' do, and its wall time counts no process start (a first trial's 6-7 s of
+    TensorFlow's import on this project's machine; BENCHMARKS.md, section 14g). The processes'
+    ids: none where trials do not train in warm tasks (:func:`in_session`)."""
+    if not in_session():
+        return set()
+    import ray
+    from ray.tune.execution.class_cache import DEFAULT_ENV_VARS, ENV_VARS_TO_PROPAGATE
+
+    # Sent as a trial sends its task: from an actor in the environment Ray Tune gives its trial
+    # actors. Ray merges a task's environment into its sender's and keeps the processes of each
+    # merged environment apart; sent from here, the tasks would start processes no trial uses.
+    trials = {**DEFAULT_ENV_VARS, **{name: os.environ[name] for name in ENV_VARS_TO_PROPAGATE if name in os.environ}}
+    sender = ray.remote(num_cpus=0, runtime_env={"env_vars": trials})(_Sender).remote()
+    try:
+        return ray.get(sender.warm_up.remote(workers, threads))
+    finally:
+        ray.kill(sender)
+
+
+class _Sender:
+    """The actor that sends :func:`warm_up`'s tasks."""
+
+    def warm_up(self, workers: int, threads: int) -> set[int]:
+        import ray
+
+        # All sent before any is waited for: each imports TensorFlow for seconds, in a process of its own.
+        streams = [_task().options(**_here(threads)).remote(_ready, {"threads": threads}, "") for _ in range(workers)]
+        return {result["pid"] for stream in streams for result in map(ray.get, stream) if result is not None}
+
+
+def _ready(*, threads: int, report: Report) -> None:
+    """A warm-up task's training: Keras imported and pinned as a trial of ``threads`` threads
+    starts; its process id reported."""
+    from tune_jobs.engine.fresh_start import ready
+
+    ready(threads)
+    report({"pid": os.getpid()})
+
+
+def _here(threads: int) -> dict[str, Any]:
+    """Ray's options for a task on this node in the processes kept for trials of ``threads``
+    threads (TensorFlow's thread pools are set once per process)."""
+    import ray
+    from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+    return {"scheduling_strategy": NodeAffinitySchedulingStrategy(ray.get_runtime_context().get_node_id(), soft=False),
+            "runtime_env": {"env_vars": {"OMP_NUM_THREADS": str(threads)}}}
 
 
 class EndsItsTask:
