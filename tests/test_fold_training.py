@@ -113,8 +113,8 @@ def test_the_own_epoch_loop_trains_exactly_as_keras_fit(fashion_subset, shuffle,
 
     config = {**CONFIG, "lr_schedule": lr_schedule}
     splits = splits_of(*fashion_subset)
-    own, by_fit = replace(JOB, fit_options={"shuffle": shuffle}), replace(JOB, fit_options={"shuffle": shuffle,
-                                                                                             "callbacks": []})
+    own = replace(JOB, fit_options={"shuffle": shuffle})
+    by_fit = replace(JOB, fit_options={"shuffle": shuffle, "callbacks": []})
     assert fold_training.OwnEpochs.where_possible(JOB.model(CONFIG), by_fit, *splits[0][:2]) is None
     assert fold_training.OwnEpochs.where_possible(JOB.model(CONFIG), own, *splits[0][:2]) is not None
     seen, last_rate = {}, {}

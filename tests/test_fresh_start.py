@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tune_jobs.engine import fresh_start, kept_folds, kept_models, trainable
+from tune_jobs.engine import fresh_start, kept_fold_weights, kept_folds, kept_models, trainable
 from tune_jobs.jobs.fashion_mlp import JOB
 
 CONFIG = {"activation": "relu", "batch_norm": 1, "dropout": 0.2, "layers": 1, "units": 32, "optimizer": "Adam",
@@ -22,12 +22,12 @@ CONFIG = {"activation": "relu", "batch_norm": 1, "dropout": 0.2, "layers": 1, "u
 @pytest.fixture(autouse=True)
 def a_new_process(monkeypatch):
     """As in a trial process before its first trial."""
-    kept_models.forget()
-    kept_folds.forget()
+    for kept in (kept_models, kept_folds, kept_fold_weights):
+        kept.forget()
     monkeypatch.setattr(fresh_start, "_only_keras_steps_since_cleared", False)
     yield
-    kept_models.forget()
-    kept_folds.forget()
+    for kept in (kept_models, kept_folds, kept_fold_weights):
+        kept.forget()
 
 
 @pytest.fixture
@@ -158,3 +158,26 @@ def test_the_drop_ins_trials_keep_the_cache_where_scikit_learn_scores_them(data,
     monkeypatch.setattr(fresh_start, "_only_keras_steps_since_cleared", False)
     kept_models.forget()
     assert trials(configs, given, job) == kept
+
+
+def test_what_a_trial_made_is_freed_by_the_next_though_each_trial_freezes_what_is_alive(data, monkeypatch):
+    """Each trial's collection scans only what the trial before it made (what is alive after it is
+    frozen), yet frees that trial's models, and a kept model that ``kept_models`` let go."""
+    import gc
+    import weakref
+
+    monkeypatch.setattr(kept_models, "KEEP", 1)
+    built = []
+    job = replace(JOB, build_model=lambda config: built.append(JOB.build_model(config)) or built[-1])
+    trials([CONFIG], data, job)
+    [kept] = kept_models._kept.values()
+    first_trials = [weakref.ref(model) for model in built if model is not kept]
+    let_go = weakref.ref(kept)
+    del kept
+    built.clear()
+    trials([{**CONFIG, "activation": "selu"}], data, job)  # another shape: the first is let go
+    assert first_trials and not any(model() for model in first_trials)  # collected as that trial began
+    built.clear()
+    fresh_start.trial_started(threads=1, seed=0)  # the next trial's collection
+    assert let_go() is None
+    assert gc.get_freeze_count() > 0  # what is alive after it: frozen

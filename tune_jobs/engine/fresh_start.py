@@ -23,13 +23,16 @@ from __future__ import annotations
 import gc
 import importlib
 import random
+from typing import Any, Callable
 
 import numpy as np
 
 # Whether every trial since TensorFlow's kernel cache was last cleared in this process trained only
 # Keras' own steps. False in a new process: its first trial clears it.
 _only_keras_steps_since_cleared = False
-_frozen = False  # whether this process froze what it had imported (_freeze_what_is_imported)
+# Trials' collections between two releases of the frozen objects (:func:`_collected`), at most.
+REFREEZE_EVERY = 20
+_collections_since_released = 0
 
 
 def prepare_keras(threads: int, seed: int) -> None:
@@ -43,8 +46,7 @@ def prepare_keras(threads: int, seed: int) -> None:
     _pin_threads(threads)
     import keras
 
-    _freeze_what_is_imported()
-    keras.backend.clear_session()  # and a garbage collection: the previous trial's models
+    _collected(keras.backend.clear_session)  # it collects: the previous trial's models go
     keras.utils.set_random_seed(seed)
 
 
@@ -53,7 +55,7 @@ def ready(threads: int) -> None:
     TensorFlow pinned to ``threads``, Keras imported, what they left alive frozen."""
     _pin_threads(threads)
     importlib.import_module("keras")
-    _freeze_what_is_imported()
+    _collected(gc.collect)
 
 
 def trial_started(threads: int, seed: int) -> None:
@@ -123,11 +125,10 @@ def _clear_session_keeping_kernels() -> None:
     import tensorflow as tf
     from keras.src.backend.common import global_state
 
-    _freeze_what_is_imported()
     global_state.GLOBAL_STATE_TRACKER = threading.local()
     global_state.GLOBAL_SETTINGS_TRACKER = threading.local()
     tf.compat.v1.reset_default_graph()
-    gc.collect()
+    _collected(gc.collect)
 
 
 def _set_random_seed_keeping_kernels(seed: int) -> None:
@@ -147,15 +148,28 @@ def _set_random_seed_keeping_kernels(seed: int) -> None:
     eager._seed, eager._rng = seed, random.Random(seed)  # Context._set_global_seed, less its clearing
 
 
-def _freeze_what_is_imported() -> None:
-    """Once per process, before its first model: everything alive now (TensorFlow's, Keras' and
-    Ray's modules) is left out of every later garbage collection, which ``clear_session`` runs per
-    trial: it then scans a trial's own objects, not the libraries' (benchmarks/trial_cost.py times
-    both; BENCHMARKS.md, section 10b). Those objects live as long as the process anyway. Known by a
-    flag: ``gc.get_freeze_count()`` walks the frozen objects, 0.03 s per trial with TensorFlow's."""
-    global _frozen
+def _collected(collect: Callable[[], Any]) -> None:
+    """``collect()`` (a garbage collection, or what runs one), then everything still alive frozen:
+    left out of every later collection, which ``clear_session`` runs per trial. A trial's collection
+    then scans what the trial before it made, not the libraries' objects (TensorFlow's 400,000),
+    nor the models and traced functions kept across trials, nor what TensorFlow keeps of every
+    function it traced (its own leak: tensorflow issue 61791): these grew a trial's collection from
+    0.05 to 0.3 s over 200 trials (``benchmarks/long_lived_process.py``; BENCHMARKS.md, 14g).
+    What dies after it was frozen is freed by its reference count, or, held in cycles (a Keras
+    model's layers), once the frozen objects go back to the collector: when ``kept_models`` lets
+    a model go (:func:`release_frozen`), and every REFREEZE_EVERY trials."""
+    global _collections_since_released
 
-    if not _frozen:
-        gc.collect()
-        gc.freeze()
-        _frozen = True
+    _collections_since_released += 1
+    if _collections_since_released >= REFREEZE_EVERY:
+        release_frozen()
+    collect()
+    gc.freeze()
+
+
+def release_frozen() -> None:
+    """The frozen objects back to the collector: the next trial's collection frees what of them died."""
+    global _collections_since_released
+
+    gc.unfreeze()
+    _collections_since_released = 0

@@ -23,11 +23,15 @@ import os
 from collections import OrderedDict
 from typing import Any
 
-# Shapes kept per process, at most. Ray's grid varies its first hyperparameter fastest: the
-# seed's grid cycles through 12 shapes before the learning rate changes, and a worker sees half
-# of them (or fewer, with more workers). A model of the seed's MLP keeps about 1 MB of weights
-# and optimizer state; the parameter cap keeps large networks from piling up.
-KEEP = 16
+from tune_jobs.engine.fresh_start import release_frozen
+
+# Shapes kept per process, at most. The optimizer is part of a shape (its compile config): the
+# seed's grid has 24 (3 activations x batch norm or not x 2 dropouts x 2 optimizers), and a
+# searcher draws them in any order. With 16 kept, a third of optuna + ASHA's trials on it built and
+# traced their model again (0.3 s each; BENCHMARKS.md, 14g), and TensorFlow keeps what it traced
+# for good (tensorflow issue 61791). A model of the seed's MLP keeps about 1 MB of weights and
+# optimizer state; the parameter cap keeps large networks from piling up.
+KEEP = 32
 MAX_KEPT_PARAMETERS = 20_000_000
 
 SWITCH = "TUNE_JOBS_KEEP_MODELS"
@@ -44,9 +48,13 @@ def reuse(fresh):
         return fresh
     kept = _kept.get(key)
     if kept is None or not same_variables(kept, fresh):
+        let_go = kept is not None
         _kept[key] = fresh
         while len(_kept) > KEEP or sum(m.count_params() for m in _kept.values()) > MAX_KEPT_PARAMETERS:
             _kept.popitem(last=False)  # the least recently used
+            let_go = True
+        if let_go:  # a model's layers hold cycles: the collector frees it, if it may look at it
+            release_frozen()
         return fresh
     _kept.move_to_end(key)
     for target, value in zip(kept.variables, fresh.variables):
@@ -57,6 +65,7 @@ def reuse(fresh):
 def forget() -> None:
     """Drop every kept model (tests; a process that needs the memory back)."""
     _kept.clear()
+    release_frozen()
 
 
 def shape_key(model) -> str | None:

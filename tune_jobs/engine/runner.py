@@ -27,7 +27,7 @@ from tune_jobs.searchers import SearchRequest, get_searcher
 from tune_jobs.searchers.schedulers import make_scheduler, min_epochs, reads_at
 from tune_jobs.settings import RunSettings
 from tune_jobs.space.spec import Spec
-from tune_jobs.engine import budget as budgets, cpu_load, progress, refitter, tracking, warm_workers
+from tune_jobs.engine import budget as budgets, cpu_load, progress, refitter, stored_data, tracking, warm_workers
 from tune_jobs.engine.fold_training import EVERY_EPOCH, LAST_EPOCH, Reports
 from tune_jobs.engine.budget import trials_within, used_by
 
@@ -88,9 +88,7 @@ def run_sweep(settings: RunSettings, spec: Spec, job: Job, data: Data, run_dir: 
 def search_and_refit(settings: RunSettings, spec: Spec, job: Job, data: Data, run_dir: Path, resume: bool,
                      trainable: Callable | None, parent_run: str | None, warm: bool = False):
     """The trials on the Ray this process is connected to, then the refit: (plan, CPUs per trial, outcome)."""
-    import ray
-
-    data_ref = ray.put(data.arrays())
+    data_ref = stored_data.put(data)  # the last sweep's object, where it holds the same arrays
     objective = job.objective
     request = SearchRequest(spec=spec, objective=objective, seed=settings.searcher_seed, workers=settings.workers,
                             run_dir=run_dir, num_samples=num_samples(settings, spec),
