@@ -69,7 +69,7 @@ def test_a_real_comparison_writes_its_runs_and_report_and_resumes_only_what_is_m
 
     warmed: list[set[int]] = []
     warm_up = warm_workers.warm_up
-    monkeypatch.setattr(warm_workers, "warm_up", lambda *args: warmed.append(warm_up(*args)) or warmed[-1])
+    monkeypatch.setattr(warm_workers, "warm_up", lambda *args, **kw: warmed.append(warm_up(*args, **kw)) or warmed[-1])
     space = write_space(GRID)
     argv = ["--space", str(space), "--searchers", "grid,random", "--seeds", "1", "--workers", "2",
             "--max-train-samples", "600", "--no-refit", "--data-dir", str(real_data_dir), "--out", str(tmp_path)]

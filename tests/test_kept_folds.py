@@ -69,3 +69,20 @@ def test_a_trial_on_kept_folds_scores_as_one_that_made_its_own(data, monkeypatch
     monkeypatch.setenv(kept_folds.SWITCH, "0")
     kept_folds.forget()
     assert trial() == first and kept_folds._kept is None
+
+
+def test_a_warm_up_makes_the_folds_a_trial_of_that_data_then_takes(data, monkeypatch):
+    """``ready_for_folds`` (what a comparison's warm-up runs in each trial process) makes the folds
+    that the trials of a sweep on that data, with those folds, take as they are."""
+    from tune_jobs.engine.trainable import ready_for_folds
+
+    x, y = data
+    ready_for_folds(JOB, {"x_train": x, "y_train": y}, cv=3, seed=0, threads=1)
+    made = []
+    copy = kept_folds._tensor
+    monkeypatch.setattr(kept_folds, "_tensor", lambda rows: made.append(1) or copy(rows))
+    seen = []
+    train_folds(CONFIG, JOB, {"x_train": x, "y_train": y}, cv=3, seed=0, threads=1, node="here", report=seen.append)
+    assert seen and made == []
+    train_folds(CONFIG, JOB, {"x_train": x, "y_train": y}, cv=3, seed=1, threads=1, node="here", report=seen.append)
+    assert len(made) == 12  # other folds (another seed): 3 folds x 4 arrays made

@@ -172,7 +172,8 @@ def run_all(folder: Path, base: RunSettings, spec: Spec, job: Job, entries: list
     import ray
 
     from tune_jobs.report.build import write_report
-    from tune_jobs.engine import warm_workers
+    from tune_jobs.engine import stored_data, warm_workers
+    from tune_jobs.engine.trainable import ready_for_folds
     from tune_jobs.engine.runner import (EXIT_INTERRUPTED, cpus_per_trial, ray_output_to, run_sweep, start_ray,
                                          trains_keras)
     from tune_jobs.records.runs import load_runs
@@ -190,10 +191,12 @@ def run_all(folder: Path, base: RunSettings, spec: Spec, job: Job, entries: list
                 continue
             if warm_up:  # the first run's trials start warm, as the later runs' do: the runs' wall times compare
                 warm_up = False
-                warmed = warm_workers.warm_up(base.workers, max(1, int(cpus_per_trial(base.workers, base.cpus))))
+                warmed = warm_workers.warm_up(base.workers, max(1, int(cpus_per_trial(base.workers, base.cpus))),
+                                              ready_for_folds, ray.put(job), stored_data.put(data),
+                                              cv=base.cv, seed=base.seed)
                 if warmed:
-                    print(f"{len(warmed)} trial processes started, TensorFlow imported (elapsed {_clock(started)})",
-                          flush=True)
+                    print(f"{len(warmed)} trial processes started, TensorFlow imported, folds made "
+                          f"(elapsed {_clock(started)})", flush=True)
             settings = entry.settings(base, budget, folder / RUNS)
             resume = (run_dir / rundir.SETTINGS).is_file()
             if not resume:

@@ -17,7 +17,7 @@ from typing import Any, Callable, Mapping
 
 import numpy as np
 
-from tune_jobs.engine import kept_fold_weights, kept_folds, retries, warm_workers
+from tune_jobs.engine import fresh_start, kept_fold_weights, kept_folds, retries, warm_workers
 from tune_jobs.engine.fold_training import (EVERY_EPOCH, OwnEpochs, Reports, TakingTurns, epoch_learning_rates,
                                             fit_options, more_steps_per_call, set_learning_rate)
 from tune_jobs.engine.fresh_start import prepare_keras, trial_ended, trial_started
@@ -92,6 +92,14 @@ def train_folds(config: Mapping[str, Any], job: Job, data: Mapping[str, np.ndarr
         trainer.train(reported, config["batch_size"], on_epoch)
     finally:  # stopped by a scheduler (its report raises) or failed, as much as ended
         trial_ended(only_keras_steps=trainer.only_keras_steps)
+
+
+def ready_for_folds(job: Job, data: Mapping[str, np.ndarray], *, cv: int, seed: int, threads: int) -> None:
+    """What every trial of a sweep of ``job`` on ``data`` starts with, made ahead in a trial process
+    (``warm_workers.warm_up``): Keras imported and pinned to ``threads``, the folds in tensors."""
+    fresh_start.ready(threads)
+    x, y = data["x_train"], data["y_train"]
+    kept_folds.folds(x, y, job.splits(y, cv, seed))
 
 
 def epoch_result(scores: list[dict[str, float]], spent: np.ndarray, objective, epoch: int, node: str,

@@ -115,12 +115,13 @@ def run(train: Callable[..., None], *args: Any, threads: int, report: Report, **
         _end(results, stop, ended=ended)  # a stopped trial (Tune's report raised): its task ends, its process stays
 
 
-def warm_up(workers: int, threads: int) -> set[int]:
-    """Start ``workers`` task processes for trials of ``threads`` threads on this node, TensorFlow
-    imported in each, before a comparison's first run: that run's trials then find them warm, as
-    the later runs' do, and its wall time counts no process start (a first trial's 6-7 s of
-    TensorFlow's import on this project's machine; BENCHMARKS.md, section 14g). The processes'
-    ids: none where trials do not train in warm tasks (:func:`in_session`)."""
+def warm_up(workers: int, threads: int, prepare: Callable[..., None], *args: Any, **kwargs: Any) -> set[int]:
+    """Start ``workers`` task processes for trials of ``threads`` threads on this node and run
+    ``prepare(*args, threads=threads, **kwargs)`` in each (object-store references among ``args``
+    arrive as their values), before a comparison's first run: that run's trials then find them as
+    warm as the later runs' do, and its wall time counts no process start (a first trial's 6-7 s
+    of TensorFlow's import on this project's machine, and 3 s of making its folds; BENCHMARKS.md,
+    section 14g). The processes' ids: none where trials do not train in warm tasks (:func:`in_session`)."""
     if not in_session():
         return set()
     import ray
@@ -132,7 +133,7 @@ def warm_up(workers: int, threads: int) -> set[int]:
     trials = {**DEFAULT_ENV_VARS, **{name: os.environ[name] for name in ENV_VARS_TO_PROPAGATE if name in os.environ}}
     sender = ray.remote(num_cpus=0, runtime_env={"env_vars": trials})(_Sender).remote()
     try:
-        return ray.get(sender.warm_up.remote(workers, threads))
+        return ray.get(sender.warm_up.remote(workers, threads, prepare, args, kwargs))
     finally:
         ray.kill(sender)
 
@@ -140,20 +141,19 @@ def warm_up(workers: int, threads: int) -> set[int]:
 class _Sender:
     """The actor that sends :func:`warm_up`'s tasks."""
 
-    def warm_up(self, workers: int, threads: int) -> set[int]:
+    def warm_up(self, workers: int, threads: int, prepare: Callable[..., None], args: tuple,
+                kwargs: dict[str, Any]) -> set[int]:
         import ray
 
         # All sent before any is waited for: each imports TensorFlow for seconds, in a process of its own.
-        streams = [_task().options(**_here(threads)).remote(_ready, {"threads": threads}, "") for _ in range(workers)]
+        options = {**kwargs, "prepare": prepare, "threads": threads}
+        streams = [_task().options(**_here(threads)).remote(_prepared, options, "", *args) for _ in range(workers)]
         return {result["pid"] for stream in streams for result in map(ray.get, stream) if result is not None}
 
 
-def _ready(*, threads: int, report: Report) -> None:
-    """A warm-up task's training: Keras imported and pinned as a trial of ``threads`` threads
-    starts; its process id reported."""
-    from tune_jobs.engine.fresh_start import ready
-
-    ready(threads)
+def _prepared(*args: Any, prepare: Callable[..., None], threads: int, report: Report, **kwargs: Any) -> None:
+    """A warm-up task's training: ``prepare``, then its process id reported."""
+    prepare(*args, threads=threads, **kwargs)
     report({"pid": os.getpid()})
 
 
