@@ -21,7 +21,7 @@ runs now (the cache kept after a trial of Keras' own steps, fit's order known, t
 initial weights kept: ``tune_jobs.engine.kept_fold_weights``). Prints the median seconds of each
 step over the repeats, side by side, and the ratios of the trials' times; and one
 full garbage collection timed before the first trial (TensorFlow imported, nothing frozen) and
-after the last (what ``prepare_keras`` froze left out), with the number of objects frozen.
+after the last (what the trials' starts froze left out: ``fresh_start``), with the number of objects frozen.
 """
 
 from __future__ import annotations
@@ -138,7 +138,7 @@ def main() -> int:
           f"{total['before'] / total['first']:.3f}; a later trial / later, as before = "
           f"{total['later'] / total['before']:.3f}")
     print(f"one full garbage collection: {unfrozen_s:.3f} s before the first trial, {timed_collection():.3f} s after "
-          f"the last ({gc.get_freeze_count()} objects frozen out of it by prepare_keras)")
+          f"the last ({gc.get_freeze_count()} objects frozen out of it by the trials' starts)")
     return 0
 
 
