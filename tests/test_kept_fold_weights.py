@@ -89,3 +89,17 @@ def test_kept_weights_cannot_be_changed_in_place():
     weights = starts(CONFIG)[0]
     with pytest.raises(ValueError):
         weights[1][0][...] = 0
+
+
+def test_kept_weights_stay_under_the_parameter_cap(monkeypatch):
+    """Large networks do not pile up: the least recently used entries go once the kept weights hold
+    more parameters than ``kept_models``' cap; weights over it alone are not kept."""
+    starts(CONFIG)
+    one = kept_fold_weights._size(next(iter(kept_fold_weights._kept.values()))[0])
+    monkeypatch.setattr(kept_models, "MAX_KEPT_PARAMETERS", one)
+    starts(CONFIG, seed=1)  # a second entry: the first goes
+    assert len(kept_fold_weights._kept) == 1 and starts(CONFIG)[1] == 3  # seed 0's built again
+    monkeypatch.setattr(kept_models, "MAX_KEPT_PARAMETERS", one - 1)
+    kept_fold_weights.forget()
+    starts(CONFIG)
+    assert not kept_fold_weights._kept

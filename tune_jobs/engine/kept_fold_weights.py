@@ -50,14 +50,19 @@ def fold_starts(build: Callable[[], Any], folds: int) -> tuple[Any, list[Weights
         _set_random_state(kept[1])
         return first, [first.get_weights(), *kept[0]]
     later = [build().get_weights() for _ in range(folds - 1)]
-    if key is not None and sum(w.size for weights in later for w in weights) <= kept_models.MAX_KEPT_PARAMETERS:
+    if key is not None and _size(later) <= kept_models.MAX_KEPT_PARAMETERS:
         for weights in later:
             for w in weights:
                 w.setflags(write=False)  # shared by the trials that take them
         _kept[key] = (later, _random_state())
-        while len(_kept) > KEEP:
+        while len(_kept) > KEEP or sum(_size(kept[0]) for kept in _kept.values()) > kept_models.MAX_KEPT_PARAMETERS:
             _kept.popitem(last=False)  # the least recently used
     return first, [first.get_weights(), *later]
+
+
+def _size(folds: list[Weights]) -> int:
+    """Parameters held: the cap of ``kept_models`` holds for these too (large networks do not pile up)."""
+    return sum(w.size for weights in folds for w in weights)
 
 
 def forget() -> None:
