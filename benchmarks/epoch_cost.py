@@ -2,7 +2,7 @@
 unit of compute, and how much of a trial's time lies outside its folds' fits (a trial's start,
 slicing the data, building the models).
 
-    python benchmarks/epoch_cost.py RUN_DIR [RUN_DIR ...] [--epochs 15] [--breakdown]
+    python benchmarks/epoch_cost.py RUN_DIR [RUN_DIR ...] [--epochs 15] [--breakdown] [--by-run]
     python benchmarks/epoch_cost.py FIRST_RUN_DIR SECOND_RUN_DIR --same-configs
 
 Read with the report's own reader (``records.runs``): for all its ended trials,
@@ -22,6 +22,9 @@ each trial's set-up before its first report (section 14e: the trials whose proce
 the Ray session, TensorFlow imported there); and, by each trial's last report, its seconds in
 ``train_folds`` outside its folds' fits and Tune's share of its time (section 14e: where ASHA's
 wall time goes).
+
+``--by-run`` (section 14g): the first table a line per run, not per searcher (a comparison's runs in
+their order: what a trial costs as the Ray session's processes age).
 
 ``--same-configs`` (section 15b), for two runs: the configurations both trained to the same epochs,
 and the second run's summed trial time over the first's on them (the same work, two days' code).
@@ -47,6 +50,7 @@ def main() -> int:
     p.add_argument("runs", nargs="+")
     p.add_argument("--epochs", type=int, default=15, help="trials of this many epochs, apart (default: 15)")
     p.add_argument("--breakdown", action="store_true", help="by hyperparameter value, first fold, model shape")
+    p.add_argument("--by-run", action="store_true", help="a line per run instead of per searcher")
     p.add_argument("--same-configs", action="store_true",
                    help="two runs: trial time on the configurations both trained to the same epochs")
     args = p.parse_args()
@@ -65,19 +69,20 @@ def main() -> int:
         for row in run.rows:
             if row["status"] in ("ok", "stopped") and row["epochs"]:
                 folds = per_fold(row, "fold_fit_s") or [0.0]
-                groups[run.label].append({"epochs": int(row["epochs"]), "cv": run.settings.cv, "time": float(row["time_s"]),
-                                          "folds": folds, "fit": sum(folds),
-                                          "values": {p: row.get(p, "") for p in params}})
+                group = run.path.name if args.by_run else run.label
+                groups[group].append({"epochs": int(row["epochs"]), "cv": run.settings.cv, "time": float(row["time_s"]),
+                                      "folds": folds, "fit": sum(folds), "values": {p: row.get(p, "") for p in params}})
         if args.breakdown:
             reports += [(run.label, trial) for trial in trial_reports(run.path / "tune")]
     shapes = shape_counts(reports)
-    print(f"{'searcher':14s} {'trials':>6s} {'epochs x folds':>14s} {'s / epoch x fold':>16s} "
+    width = max(14, *(len(label) for label in groups))
+    print(f"{'run' if args.by_run else 'searcher':{width}s} {'trials':>6s} {'epochs x folds':>14s} {'s / epoch x fold':>16s} "
           f"{'fit s / epoch x fold':>20s} {'s outside fits / trial':>22s} {f'fit s / epoch x fold, {args.epochs}-epoch trials (n)':>40s}")
     for label, rows in groups.items():
         compute = sum(r["epochs"] * r["cv"] for r in rows)
         long = [r for r in rows if r["epochs"] == args.epochs]
         long_fit = sum(r["fit"] for r in long) / max(1, sum(r["epochs"] * r["cv"] for r in long))
-        print(f"{label:14s} {len(rows):6d} {compute:14d} {sum(r['time'] for r in rows) / compute:16.3f} "
+        print(f"{label:{width}s} {len(rows):6d} {compute:14d} {sum(r['time'] for r in rows) / compute:16.3f} "
               f"{sum(r['fit'] for r in rows) / compute:20.3f} {sum(r['time'] - r['fit'] for r in rows) / len(rows):22.2f} "
               f"{f'{long_fit:.3f} ({len(long)})':>40s}")
     if args.breakdown:

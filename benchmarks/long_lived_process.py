@@ -1,16 +1,22 @@
 """A trial process that lives for hundreds of trials: does a trial's fixed cost grow with its age?
 
     python benchmarks/long_lived_process.py [--trials 200] [--samples 6000] [--block 25]
+    python benchmarks/long_lived_process.py --plain-keras 6
 
 One process trains ``--trials`` trials one after another as a Ray Tune trial process does
 (``trainable.train_folds``: 3 folds, 1 epoch, the seed's model), each a configuration drawn at random
 from the seed's grid (its 24 model shapes: activation, batch norm, dropout, optimizer; and the
 learning rate), as a sampling searcher with ASHA sends them. Prints, per block of trials, the median
 trial, its seconds outside the folds' fits (Keras' fresh start with its garbage collection, the
-folds, the models, tracing where a shape is new), one full garbage collection timed at the block's
+folds, the models, tracing where a shape is new), how many trials compiled and traced a model of
+their own (``kept_models`` had none of their shape), one full garbage collection timed at the block's
 end, how many objects that collection scans (gc.get_objects: the frozen ones are left out), and the
 process' resident memory.
 Run from a worktree of each version in turns to compare them (BENCHMARKS.md, section 14g).
+
+``--plain-keras N``: no tune-jobs at all: a small Keras model built, compiled, fitted and evaluated
+N times, with ``keras.backend.clear_session()`` and ``gc.collect()`` after each, and the number of
+TensorFlow ``FuncGraph`` objects still alive printed after each (what TensorFlow keeps of a trace).
 """
 
 from __future__ import annotations
@@ -37,10 +43,13 @@ def main() -> int:
     p.add_argument("--trials", type=int, default=200)
     p.add_argument("--samples", type=int, default=6000)
     p.add_argument("--block", type=int, default=25)
+    p.add_argument("--plain-keras", type=int, metavar="FITS", help="only Keras' own fit in a loop (see above)")
     args = p.parse_args()
+    if args.plain_keras:
+        return plain_keras(args.plain_keras)
     import psutil
 
-    from tune_jobs.engine import trainable
+    from tune_jobs.engine import kept_models, trainable
     from tune_jobs.jobs.fashion_data import load_fashion_mnist
     from tune_jobs.jobs.fashion_mlp import JOB
 
@@ -49,6 +58,15 @@ def main() -> int:
     arrays = {"x_train": data.x_train[keep], "y_train": data.y_train[keep]}
     draw = random.Random(0)
     timed: list[tuple[float, float]] = []
+    compiled: list[bool] = []  # per trial: whether it compiled (and traced) a model of its own
+    reuse = kept_models.reuse
+
+    def counted(fresh):
+        model = reuse(fresh)
+        compiled.append(model is fresh)
+        return model
+
+    kept_models.reuse = counted
     print(f"{args.trials} trials of 3 folds x 1 epoch, {args.samples} images, one process; per block of {args.block}:")
     for number in range(1, args.trials + 1):
         activation, batch_norm, dropout, optimizer = draw.choice(SHAPES)
@@ -67,9 +85,33 @@ def main() -> int:
             collected_s = time.perf_counter() - collecting
             trial_s = statistics.median(t for t, _ in block)
             print(f"trials {number - args.block + 1:4d}-{number:4d}: trial {trial_s:.3f} s, "
-                  f"outside the fits {statistics.median(o for _, o in block):.3f} s, a full collection "
+                  f"outside the fits {statistics.median(o for _, o in block):.3f} s, "
+                  f"{sum(compiled[-args.block:])} compiled their own model, a full collection "
                   f"{collected_s:.3f} s over {len(gc.get_objects()):,} objects, resident memory "
                   f"{psutil.Process().memory_info().rss / 2**20:,.0f} MiB", flush=True)
+    return 0
+
+
+def plain_keras(fits: int) -> int:
+    import keras
+    import numpy as np
+    from tensorflow.python.framework.func_graph import FuncGraph
+
+    rows = np.random.default_rng(0)
+    x, y = rows.random((600, 28, 28), dtype=np.float32), rows.integers(0, 10, 600)
+    alive = []
+    for _ in range(fits):
+        layers = [keras.layers.Flatten(), keras.layers.Dense(32, activation="relu"),
+                  keras.layers.Dense(10, activation="softmax")]
+        model = keras.Sequential([keras.Input((28, 28)), *layers])
+        model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
+        model.fit(x, y, epochs=1, verbose=0)
+        model.evaluate(x, y, verbose=0)
+        del model
+        keras.backend.clear_session()
+        gc.collect()
+        alive.append(sum(isinstance(o, FuncGraph) for o in gc.get_objects()))
+    print(f"plain Keras, {fits} fits, clear_session and gc.collect after each: FuncGraphs alive after each {alive}")
     return 0
 
 

@@ -3,8 +3,8 @@
 A trial builds its k fold models one after another, each drawing its own initial weights from the
 random state the trial's seed set (Keras' initializers and dropout layers take their seeds from
 Python's ``random``). Only the first model trains (``fold_training.TakingTurns``): the others are
-built, and compiled by the job, for their weights alone, about 0.02 s each for the seed's MLP
-(``benchmarks/trial_cost.py``; BENCHMARKS.md, section 10). What they draw follows from the random
+built, and compiled by the job, for their weights alone: 0.024 s for the seed's MLP's three, 0.010 s
+for the first alone (``benchmarks/trial_cost.py``; BENCHMARKS.md, section 14g). What they draw follows from the random
 state the first model left and from what the job builds, which the first model's shape says
 (``kept_models.shape_key``: its architecture and compile, Keras' own classes only). A trial process
 keeps the later models' weights, and the random state that building them left, per (shape, random

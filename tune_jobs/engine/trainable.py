@@ -17,10 +17,10 @@ from typing import Any, Callable, Mapping
 
 import numpy as np
 
-from tune_jobs.engine import fresh_start, kept_fold_weights, kept_folds, retries, warm_workers
+from tune_jobs.engine import kept_fold_weights, kept_folds, retries, warm_workers
 from tune_jobs.engine.fold_training import (EVERY_EPOCH, OwnEpochs, Reports, TakingTurns, epoch_learning_rates,
                                             fit_options, more_steps_per_call, set_learning_rate)
-from tune_jobs.engine.fresh_start import prepare_keras, trial_ended, trial_started
+from tune_jobs.engine.fresh_start import prepare_keras, ready, trial_ended, trial_started
 from tune_jobs.jobs.base import Job
 from tune_jobs.records.results import TRAINING_SECONDS, Recorded
 
@@ -76,8 +76,7 @@ def train_folds(config: Mapping[str, Any], job: Job, data: Mapping[str, np.ndarr
     runs; ``report`` gets the result of each epoch ``reports`` names."""
     started = time.monotonic()
     trial_started(threads=threads, seed=seed)
-    x, y = data["x_train"], data["y_train"]
-    splits = kept_folds.folds(x, y, job.splits(y, cv, seed))  # those of the last trial here, if the same
+    splits = folds_of(job, data, cv, seed)  # those of the last trial here, if the same
     reported = reports.epochs(config["epochs"])
     job = replace(job, scorer=job.scorer_for(config))
     first, initial_weights = kept_fold_weights.fold_starts(lambda: job.model(config), len(splits))
@@ -97,9 +96,14 @@ def train_folds(config: Mapping[str, Any], job: Job, data: Mapping[str, np.ndarr
 def ready_for_folds(job: Job, data: Mapping[str, np.ndarray], *, cv: int, seed: int, threads: int) -> None:
     """What every trial of a sweep of ``job`` on ``data`` starts with, made ahead in a trial process
     (``warm_workers.warm_up``): Keras imported and pinned to ``threads``, the folds in tensors."""
-    fresh_start.ready(threads)
+    ready(threads)
+    folds_of(job, data, cv, seed)
+
+
+def folds_of(job: Job, data: Mapping[str, np.ndarray], cv: int, seed: int) -> list:
+    """The trial's folds of the data in tensors, kept in this process (``kept_folds``)."""
     x, y = data["x_train"], data["y_train"]
-    kept_folds.folds(x, y, job.splits(y, cv, seed))
+    return kept_folds.folds(x, y, job.splits(y, cv, seed))
 
 
 def epoch_result(scores: list[dict[str, float]], spent: np.ndarray, objective, epoch: int, node: str,

@@ -119,9 +119,9 @@ def warm_up(workers: int, threads: int, prepare: Callable[..., None], *args: Any
     """Start ``workers`` task processes for trials of ``threads`` threads on this node and run
     ``prepare(*args, threads=threads, **kwargs)`` in each (object-store references among ``args``
     arrive as their values), before a comparison's first run: that run's trials then find them as
-    warm as the later runs' do, and its wall time counts no process start (a first trial's 6-7 s
-    of TensorFlow's import on this project's machine, and 3 s of making its folds; BENCHMARKS.md,
-    section 14g). The processes' ids: none where trials do not train in warm tasks (:func:`in_session`)."""
+    warm as the later runs' do, and its wall time counts no process start (a new process's import of
+    TensorFlow, BENCHMARKS.md section 14e, and its folds, 14g). The processes' ids: none where
+    trials do not train in warm tasks (:func:`in_session`)."""
     if not in_session():
         return set()
     import ray
