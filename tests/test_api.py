@@ -41,6 +41,13 @@ def build_blob_model(config):
     return model
 
 
+def build_blob_model_slowly(config):
+    """build_blob_model, TJ_TEST_BUILD_S seconds later where that is set: trials whose length does
+    not depend on how fast the engine has become."""
+    time.sleep(float(os.environ.get("TJ_TEST_BUILD_S", "0")))
+    return build_blob_model(config)
+
+
 @pytest.mark.parametrize("options, argv", [
     ({"workers": 0}, ["--workers", "0"]),
     ({"cv": 0}, ["--cv", "0"]),
@@ -125,8 +132,8 @@ STOPPED_IN_A_NOTEBOOK = """
 import sys
 sys.path.insert(0, {tests!r})
 import tune_jobs
-from test_api import build_blob_model, load_blobs
-tune_jobs.sweep(load_data=load_blobs, build_model=build_blob_model, workers=1, out={out!r},
+from test_api import build_blob_model_slowly, load_blobs
+tune_jobs.sweep(load_data=load_blobs, build_model=build_blob_model_slowly, workers=1, out={out!r},
                 space={{"units": [4, 8, 16, 32], "lr": [0.05, 0.03, 0.02], "epochs": [3], "batch_size": [8]}},
                 refit=False)
 """
@@ -135,12 +142,13 @@ tune_jobs.sweep(load_data=load_blobs, build_model=build_blob_model, workers=1, o
 @pytest.mark.integration
 def test_the_stop_button_leaves_a_run_that_resume_finishes(shared_ray, tmp_path):
     """The stop button is SIGINT to the kernel's process; resume needs only the run directory (the
-    job's functions are saved in it)."""
+    job's functions are saved in it). The stopped driver's trials take half a second more each (its
+    Ray's workers have TJ_TEST_BUILD_S); the resume's, in the test's Ray, do not."""
     out = tmp_path / "runs"
     script = STOPPED_IN_A_NOTEBOOK.format(tests=os.path.dirname(__file__), out=str(out))
     ray_temp = tempfile.mkdtemp(prefix="tj-", dir="/tmp")  # the driver's own Ray, not the shared one
     driver = subprocess.Popen([sys.executable, "-c", textwrap.dedent(script)],
-                              env={**os.environ, "RAY_TMPDIR": ray_temp},
+                              env={**os.environ, "RAY_TMPDIR": ray_temp, "TJ_TEST_BUILD_S": "0.5"},
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
         deadline = time.monotonic() + 180
@@ -157,7 +165,7 @@ def test_the_stop_button_leaves_a_run_that_resume_finishes(shared_ray, tmp_path)
         shutil.rmtree(ray_temp, ignore_errors=True)
     [run_dir] = list(out.iterdir())
     before = {row["trial_id"]: row for row in read_csv(run_dir / "trials.csv")}
-    assert 1 <= len(before) < 12  # twelve trials of a second or less each: the stop lands with some left
+    assert 1 <= len(before) < 12  # twelve trials of half a second or more each: the stop lands with some left
     assert not json.loads((run_dir / "summary.json").read_text())["finished"]
 
     sys.modules.pop("test_api", None)  # resume finds the functions in the run directory, not here
