@@ -10,10 +10,10 @@ import pytest
 
 from tune_jobs import cli
 from tune_jobs.engine import budget
-from tune_jobs.engine.budget import trials_within, used_by
+from tune_jobs.engine.budget import trials_within
 from tune_jobs.engine.callbacks import BudgetStopper, TimeBudgetStopper
 from tune_jobs.records import rundir
-from tune_jobs.records.results import FROM_RECORDS
+from tune_jobs.records.results import FROM_RECORDS, used_by
 from tune_jobs.settings import RunSettings
 from tune_jobs.space.spec import SpecError
 

@@ -20,11 +20,6 @@ from pathlib import Path
 from tune_jobs.records import rundir
 
 
-def used_by(rows: list[dict], cv: int) -> int:
-    """Epochs x folds the recorded trials trained."""
-    return sum(int(row["epochs"] or 0) for row in rows) * cv
-
-
 def trials_within(budget: int, cv: int, min_epochs: int) -> int:
     """The most trials a budget can pay for, when every trial trains at least ``min_epochs``."""
     return max(1, math.ceil(budget / (cv * min_epochs)))

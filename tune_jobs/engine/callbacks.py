@@ -13,7 +13,7 @@ from ray import tune
 
 from tune_jobs.jobs.objective import Objective
 from tune_jobs.records import rundir
-from tune_jobs.records.results import (FROM_RECORDS, elapsed_before, number, read_trials, row_line, trial_row,
+from tune_jobs.records.results import (FROM_RECORDS, elapsed_before, number, read_trials, row_line, trial_row, used_by,
                                        write_lines)
 from tune_jobs.space.spec import Spec
 from tune_jobs.engine import budget as budgets, progress
@@ -321,7 +321,7 @@ class BudgetStopper(tune.Stopper):
         if result.get(FROM_RECORDS):
             return False
         if self._before is None:
-            self._before = budgets.used_by(read_trials(rundir.located(self.trials_path)), self.cv)
+            self._before = used_by(read_trials(rundir.located(self.trials_path)), self.cv)
         epochs = int(result.get("epoch", 0))
         before = self._epochs.get(trial_id, 0)
         if epochs > before:

@@ -15,11 +15,13 @@ import sys
 import time
 from pathlib import Path
 
+from tune_jobs.engine.runner import NICENESS_ENV
+
 RAY = str(Path(sys.executable).with_name("ray"))
 # These nodes share the machine with their caller (a test beside another test process): their
 # trials run at its priority, not niced by 15 as Ray's default would (BENCHMARKS.md, section 17),
 # unless the caller's environment sets Ray's own RAY_worker_niceness.
-AT_THE_CALLERS_PRIORITY = {"RAY_worker_niceness": "0"}
+AT_THE_CALLERS_PRIORITY = {NICENESS_ENV: "0"}
 
 
 def free_port() -> int:

@@ -20,7 +20,7 @@ from tune_jobs.errors import BadInput
 from tune_jobs.jobs.base import Data, Job
 from tune_jobs.jobs.objective import Objective
 from tune_jobs.records import machine, rundir
-from tune_jobs.records.results import best_row, config_of, read_trials, Recorded, summarize
+from tune_jobs.records.results import best_row, config_of, read_trials, Recorded, summarize, used_by
 from tune_jobs.records.optuna_study import write_study
 from tune_jobs.records.summary import read_summary
 from tune_jobs.searchers import SearchRequest, get_searcher
@@ -29,7 +29,7 @@ from tune_jobs.settings import RunSettings
 from tune_jobs.space.spec import Spec
 from tune_jobs.engine import budget as budgets, cpu_load, progress, refitter, stored_data, tracking, warm_workers
 from tune_jobs.engine.fold_training import EVERY_EPOCH, LAST_EPOCH, Reports
-from tune_jobs.engine.budget import trials_within, used_by
+from tune_jobs.engine.budget import trials_within
 
 EXIT_OK, EXIT_TRIALS_FAILED, EXIT_INTERRUPTED = 0, 1, 130
 

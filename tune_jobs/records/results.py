@@ -15,7 +15,6 @@ from typing import Any, Iterable, Mapping, Protocol
 from tune_jobs.jobs.objective import Objective
 from tune_jobs.records import rundir
 from tune_jobs.space.spec import Spec
-from tune_jobs.engine.budget import used_by
 
 # What every trial reports, and asha-time counts: the seconds it has trained in its process, not
 # Ray's ``time_total_s``, which also charges a trial for its actor's start and TensorFlow's import.
@@ -183,3 +182,8 @@ def number(value: Any) -> float | None:
     except (TypeError, ValueError):
         return None
     return None if math.isnan(number) else number
+
+
+def used_by(rows: list[dict], cv: int) -> int:
+    """Epochs x folds the recorded trials trained (what a ``--budget`` counts)."""
+    return sum(int(row["epochs"] or 0) for row in rows) * cv
