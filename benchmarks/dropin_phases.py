@@ -46,7 +46,6 @@ def main() -> None:
     p.add_argument("--n-jobs", type=int, default=2)
     args = p.parse_args()
 
-    import ray
     from ray import tune
 
     from benchmarks.dropin_vs_gridsearchcv import create_model, grid
@@ -56,7 +55,7 @@ def main() -> None:
     from tune_jobs.records.results import read_trials
     from tune_jobs.sklearn import GridSearchCV, KerasClassifier
 
-    for owner, name in ((runner, "warn_about_load"), (runner, "start_ray"), (tune.Tuner, "fit"), (ray, "shutdown")):
+    for owner, name in ((runner, "warn_about_load"), (runner, "start_ray"), (tune.Tuner, "fit"), (runner, "stop_ray")):
         timed(owner, name)
     data = load_fashion_mnist()
     x, y = data.x_train[:args.samples], data.y_train[:args.samples]
@@ -71,7 +70,7 @@ def main() -> None:
           f"(TensorFlow's import, the first candidate's model built in the driver)")
     began, end = first["warn_about_load"]
     print(f"  of which the CPU-load check {end - began:4.2f} s")
-    for label, name in (("Ray's start", "start_ray"), ("the trials (Tuner.fit)", "fit"), ("Ray's shutdown", "shutdown")):
+    for label, name in (("Ray's start", "start_ray"), ("the trials (Tuner.fit)", "fit"), ("Ray's shutdown", "stop_ray")):
         began, end = first[name]
         print(f"{label:25s} {end - began:6.1f} s")
     print(f"whole process             {ended:6.1f} s")

@@ -3,6 +3,7 @@ preparation is not, and a window the preparation already filled costs no wait.""
 
 from __future__ import annotations
 
+import ast
 import os
 import subprocess
 import sys
@@ -73,3 +74,20 @@ def test_a_window_left_open_long_ago_is_not_taken_for_now(monkeypatch):
     monkeypatch.setattr(cpu_load.time, "sleep", waits.append)
     cpu_load.others_percent()
     assert len(waits) == 1 and 0 < waits[0] <= cpu_load.LEAST_WINDOW_S  # measured anew, over a wait
+
+
+def test_a_scripts_start_from_the_packages_import_is_its_first_sweeps_window():
+    """``import tune_jobs`` opens the window: a script whose imports and data took half a second
+    before its sweep waits for nothing; a second sweep measures over its own preparation."""
+    script = (
+        "import time\n"
+        "import tune_jobs\n"
+        "from tune_jobs.engine import cpu_load\n"
+        "time.sleep(cpu_load.LEAST_WINDOW_S)  # the script's own data\n"
+        "waits = []\n"
+        "cpu_load.time.sleep = waits.append\n"
+        "cpu_load.begin_unless_open(); cpu_load.others_percent()  # the first sweep\n"
+        "cpu_load.begin_unless_open(); cpu_load.others_percent()  # a second, at once\n"
+        "print(waits)\n")
+    waits = ast.literal_eval(subprocess.check_output([sys.executable, "-c", script], text=True))
+    assert len(waits) == 1 and 0 < waits[0] <= cpu_load.LEAST_WINDOW_S

@@ -9,6 +9,10 @@
 
 from typing import Any
 
+from tune_jobs.engine import cpu_load as _cpu_load
+
+_cpu_load.begin()  # a script's imports and data, up to its first sweep, are the window its load check reads
+
 __version__ = "0.1.0"
 __all__ = ["BadInput", "SweepResult", "resume", "sweep"]
 

@@ -137,7 +137,7 @@ def prepare_run(job_ref: str | Job | None, given: dict[str, Any], resume: str | 
     ``job_ref`` is a name, a file, a module, or (from the Python API) a Job; ``given`` the options
     as RunSettings names them; ``space`` a space already read (the API's dict), else settings.space.
     """
-    cpu_load.begin()  # the machine's load is measured over this preparation, not in a wait of its own
+    cpu_load.begin_unless_open()  # the load is measured over this preparation (and a script's start), not in a wait
     if resume:
         settings, run_dir = resumed_settings(Path(resume), given, job_ref if isinstance(job_ref, str) else None)
         job = saved_job(run_dir) or get_job(settings.job)

@@ -175,7 +175,7 @@ def run_all(folder: Path, base: RunSettings, spec: Spec, job: Job, entries: list
     from tune_jobs.engine import stored_data, warm_workers
     from tune_jobs.engine.trainable import ready_for_folds
     from tune_jobs.engine.runner import (EXIT_INTERRUPTED, cpus_per_trial, ray_output_to, run_sweep, start_ray,
-                                         trains_keras)
+                                         stop_ray, trains_keras)
     from tune_jobs.records.runs import load_runs
 
     started = time.monotonic()
@@ -209,7 +209,7 @@ def run_all(folder: Path, base: RunSettings, spec: Spec, job: Job, entries: list
             codes.append(code)
     finally:
         if started_ray:
-            ray.shutdown()
+            stop_ray()
     report = write_report(load_runs([folder / RUNS / e.directory for e in entries]), folder / REPORT)
     print(f"report: {report / 'report.html'} (elapsed {_clock(started)})")
     return max(codes, default=0)

@@ -2,8 +2,10 @@
 preparation of a sweep (its checks, its data) instead of in a wait of its own: the driver's CPU
 time in that window is taken out, so a sweep need not sit idle for half a second before Ray
 starts (BENCHMARKS.md, section 10). A window shorter than :data:`LEAST_WINDOW_S` is topped up.
+``import tune_jobs`` opens one, so that a script's own imports and data fill it before its first
+sweep checks the load.
 
-    cpu_load.begin()            # where the driver starts preparing a sweep
+    cpu_load.begin_unless_open()    # where the driver starts preparing a sweep
     busy = cpu_load.others_percent()
 """
 
@@ -27,13 +29,19 @@ def begin() -> None:
     _window = (time.monotonic(), *_system_seconds(), _own_seconds())
 
 
+def begin_unless_open() -> None:
+    """Open the window, unless one opened under :data:`MOST_WINDOW_S` ago is open still (the
+    package's import's, where nothing has measured since)."""
+    if _window is None or time.monotonic() - _window[0] > MOST_WINDOW_S:
+        begin()
+
+
 def others_percent() -> float:
     """Percent of all CPUs busy with other processes' work since :func:`begin` (or over a wait of
     :data:`LEAST_WINDOW_S` where no window is open, or it opened over :data:`MOST_WINDOW_S` ago),
     this process's own CPU time taken out; the window then closes."""
     global _window
-    if _window is None or time.monotonic() - _window[0] > MOST_WINDOW_S:
-        begin()
+    begin_unless_open()
     began, busy, total, own = _window
     _window = None
     left = LEAST_WINDOW_S - (time.monotonic() - began)

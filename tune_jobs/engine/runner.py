@@ -8,10 +8,11 @@ from __future__ import annotations
 import logging
 import math
 import os
+import subprocess
 import sys
 import time
 import warnings
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from importlib import metadata
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -40,8 +41,6 @@ def run_sweep(settings: RunSettings, spec: Spec, job: Job, data: Data, run_dir: 
 
     ``trainable`` defaults to the k-fold Keras trainable; tests pass a cheap analytic one.
     """
-    import ray
-
     started = time.monotonic()
     warn_about_load(settings)  # before our own Ray starts and makes the CPUs busy
     parent_run = None
@@ -61,7 +60,7 @@ def run_sweep(settings: RunSettings, spec: Spec, job: Job, data: Data, run_dir: 
                                                        parent_run, warm)
         finally:
             if started_ray and not keep_ray:
-                ray.shutdown()
+                stop_ray()
     before = read_summary(run_dir / rundir.SUMMARY) if resume else {}
     wall_s = time.monotonic() - started + float(before.get("wall_s", 0.0))
     summary = {
@@ -315,14 +314,20 @@ class ClusterError(BadInput):
 # in the background.
 AT_THE_DRIVERS_PRIORITY = {"worker_niceness": 0}
 NICENESS_ENV = "RAY_worker_niceness"  # Ray's own setting, which a user may give instead
+# A starting raylet connects to its own object store, mostly before the store listens, and tries
+# again only after ``raylet_client_connect_timeout_milliseconds`` (1 s): the node registers a
+# second later, and ``ray.init``, which polls for it once a second, returns a second later
+# (BENCHMARKS.md, section 10). Ten times the tries, a tenth of the wait apart: the same 10 s in all.
+QUICK_FIRST_CONNECT = {"raylet_client_connect_timeout_milliseconds": 100, "raylet_client_num_connect_attempts": 100}
 
 
 def local_system_config() -> dict[str, int]:
-    """Ray's settings for a local Ray that tune-jobs starts: warm task processes, and trials at the
-    driver's priority unless the environment sets Ray's ``RAY_worker_niceness`` (which a
-    ``_system_config`` would override)."""
-    priority = {} if NICENESS_ENV in os.environ else AT_THE_DRIVERS_PRIORITY
-    return {**warm_workers.SYSTEM_CONFIG, **priority}
+    """Ray's settings for a local Ray that tune-jobs starts: warm task processes, trials at the
+    driver's priority, a quick first connect; each group whole, unless the environment sets any of
+    it as Ray reads it (``RAY_<name>``, which a ``_system_config`` would override)."""
+    groups = (warm_workers.SYSTEM_CONFIG, AT_THE_DRIVERS_PRIORITY, QUICK_FIRST_CONNECT)
+    return {name: value for group in groups if not any(f"RAY_{name}" in os.environ for name in group)
+            for name, value in group.items()}
 
 
 def start_ray(address: str | None, log_path: Path | None = None, cpus: int | None = None) -> bool:
@@ -338,7 +343,7 @@ def start_ray(address: str | None, log_path: Path | None = None, cpus: int | Non
     if ray.is_initialized():
         if not warm_workers.replaceable(address, cpus):
             return False
-        ray.shutdown()
+        stop_ray()
     common = {"log_to_driver": False, "logging_level": "WARNING"}
     if address:
         try:
@@ -353,6 +358,23 @@ def start_ray(address: str | None, log_path: Path | None = None, cpus: int | Non
         warm_workers.started_here(cpus)
         private_token()
     return True
+
+
+def stop_ray() -> None:
+    """``ray.shutdown()``, without its one-second wait on the autoscaler's monitor. Ray ends its GCS
+    first; the monitor's SIGTERM handler then reports to that GCS, waits, and is killed a second
+    later (BENCHMARKS.md, section 10). A local Ray this process started has nothing to autoscale:
+    its monitor is killed first, as Ray would kill it, and the rest ends as Ray ends it."""
+    import ray
+    from ray._private import ray_constants, worker
+
+    node = getattr(worker, "_global_node", None)  # this process's own node, where it started one
+    if node is not None and node.is_head():
+        for started in node.all_processes.get(ray_constants.PROCESS_TYPE_MONITOR, []):
+            started.process.kill()
+            with suppress(subprocess.TimeoutExpired):  # Ray's shutdown waits on it again
+                started.process.wait(timeout=10)
+    ray.shutdown()
 
 
 @contextmanager
