@@ -70,7 +70,8 @@ def main() -> None:
           f"(TensorFlow's import, the first candidate's model built in the driver)")
     began, end = first["warn_about_load"]
     print(f"  of which the CPU-load check {end - began:4.2f} s")
-    for label, name in (("Ray's start", "start_ray"), ("the trials (Tuner.fit)", "fit"), ("Ray's shutdown", "stop_ray")):
+    for label, name in (("Ray's start", "start_ray"), ("the trials (Tuner.fit)", "fit"),
+                        ("Ray's shutdown", "stop_ray")):
         began, end = first[name]
         print(f"{label:25s} {end - began:6.1f} s")
     print(f"whole process             {ended:6.1f} s")
