@@ -1,6 +1,7 @@
 """A trial process that lives for hundreds of trials: does a trial's fixed cost grow with its age?
 
     python benchmarks/long_lived_process.py [--trials 200] [--samples 6000] [--block 25]
+    python benchmarks/long_lived_process.py --own-class [--trials 200]
     python benchmarks/long_lived_process.py --plain-keras 6
 
 One process trains ``--trials`` trials one after another as a Ray Tune trial process does
@@ -13,6 +14,10 @@ their own (``kept_models`` had none of their shape), one full garbage collection
 end, how many objects that collection scans (gc.get_objects: the frozen ones are left out), and the
 process' resident memory.
 Run from a worktree of each version in turns to compare them (BENCHMARKS.md, section 14g).
+
+``--own-class``: each model a subclass of ``keras.Sequential`` of the user's own (the same layers and
+compile): a model ``kept_models`` does not keep, which traces its steps in every trial, as a job of
+a user's own model class does.
 
 ``--plain-keras N``: no tune-jobs at all: a small Keras model built, compiled, fitted and evaluated
 N times, with ``keras.backend.clear_session()`` and ``gc.collect()`` after each, and the number of
@@ -43,6 +48,7 @@ def main() -> int:
     p.add_argument("--trials", type=int, default=200)
     p.add_argument("--samples", type=int, default=6000)
     p.add_argument("--block", type=int, default=25)
+    p.add_argument("--own-class", action="store_true", help="each model of a class of the user's own (see above)")
     p.add_argument("--plain-keras", type=int, metavar="FITS", help="only Keras' own fit in a loop (see above)")
     args = p.parse_args()
     if args.plain_keras:
@@ -53,6 +59,7 @@ def main() -> int:
     from tune_jobs.jobs.fashion_data import load_fashion_mnist
     from tune_jobs.jobs.fashion_mlp import JOB
 
+    job = of_own_class(JOB) if args.own_class else JOB
     data = load_fashion_mnist(None)
     keep = JOB.subset(data.y_train, args.samples, 0)
     arrays = {"x_train": data.x_train[keep], "y_train": data.y_train[keep]}
@@ -75,7 +82,7 @@ def main() -> int:
                   "lr_schedule": "constant"}
         results: list[dict] = []
         began = time.monotonic()
-        trainable.train_folds(config, JOB, arrays, cv=3, seed=0, threads=1, node="here", report=results.append)
+        trainable.train_folds(config, job, arrays, cv=3, seed=0, threads=1, node="here", report=results.append)
         last = results[-1]
         timed.append((time.monotonic() - began, last["train_time_s"] - sum(last["fold_fit_s"])))
         if number % args.block == 0:
@@ -90,6 +97,24 @@ def main() -> int:
                   f"{collected_s:.3f} s over {len(gc.get_objects()):,} objects, resident memory "
                   f"{psutil.Process().memory_info().rss / 2**20:,.0f} MiB", flush=True)
     return 0
+
+
+def of_own_class(job):
+    """``job`` with its model rebuilt as a subclass of ``keras.Sequential``, compiled the same way."""
+    import dataclasses
+
+    import keras
+
+    class OwnSequential(keras.Sequential):
+        """A model class of the user's own: Keras cannot describe it by its config alone."""
+
+    def build_model(config):
+        model = job.build_model(config)
+        own = OwnSequential(model.layers)
+        own.compile_from_config(model.get_compile_config())
+        return own
+
+    return dataclasses.replace(job, build_model=build_model)
 
 
 def plain_keras(fits: int) -> int:

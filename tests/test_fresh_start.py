@@ -181,3 +181,46 @@ def test_what_a_trial_made_is_freed_by_the_next_though_each_trial_freezes_what_i
     fresh_start.trial_started(threads=1, seed=0)  # the next trial's collection
     assert let_go() is None
     assert gc.get_freeze_count() > 0  # what is alive after it: frozen
+
+
+class OwnSequential(keras.Sequential):
+    """A model class of the user's own: ``kept_models`` does not keep it, so each trial traces its steps."""
+
+
+def test_a_trial_whose_model_is_not_kept_leaves_nothing_of_its_traces_behind(data):
+    """Keras' optimizer sums gradients over replicas in an all-reduce with a custom gradient, which
+    TensorFlow registers per trace in its process-wide gradient registry, each holding its traced
+    graph for good (7 MiB a trial of the seed's MLP: BENCHMARKS.md, 14g). The next trial's start
+    drops those; a custom gradient of the user's own stays registered."""
+    import gc
+
+    from tensorflow.python.framework import ops
+    from tensorflow.python.framework.func_graph import FuncGraph
+
+    def own_class(config):
+        model = JOB.build_model(config)
+        own = OwnSequential(model.layers)
+        own.compile_from_config(model.get_compile_config())
+        return own
+
+    @tf.custom_gradient
+    def halved_gradient(x):
+        return tf.identity(x), lambda dy: dy / 2
+
+    users = tf.function(lambda x: halved_gradient(x))
+    before = set(ops._gradient_registry._registry)
+    users.get_concrete_function(tf.TensorSpec([], tf.float32))  # traced: a graph-mode custom gradient, registered
+    [user_entry] = {name for name in ops._gradient_registry._registry if name.startswith("CustomGradient-")} - before
+
+    def graphs_alive_at_next_trial() -> int:
+        fresh_start.trial_started(threads=1, seed=0)
+        gc.unfreeze()
+        gc.collect()
+        return sum(isinstance(o, FuncGraph) for o in gc.get_objects())
+
+    job = replace(JOB, build_model=own_class)
+    trials([CONFIG], data, job)
+    after_one = graphs_alive_at_next_trial()
+    trials([CONFIG, {**CONFIG, "lr": 0.02}, {**CONFIG, "activation": "selu"}], data, job)
+    assert graphs_alive_at_next_trial() == after_one
+    assert user_entry in ops._gradient_registry._registry

@@ -152,9 +152,9 @@ def _collected(collect: Callable[[], Any]) -> None:
     """``collect()`` (a garbage collection, or what runs one), then everything still alive frozen:
     left out of every later collection, which ``clear_session`` runs per trial. A trial's collection
     then scans what the trial before it made, not the libraries' objects (TensorFlow's 400,000),
-    nor the models and traced functions kept across trials, nor what TensorFlow keeps of every
-    function it traced (its own leak: tensorflow issue 61791): these grew a trial's collection from
-    0.05 to 0.3 s over 200 trials (``benchmarks/long_lived_process.py``; BENCHMARKS.md, 14g).
+    nor the models and traced functions kept across trials: these grew a trial's collection from
+    0.05 to 0.3 s over 200 trials (``benchmarks/long_lived_process.py``; BENCHMARKS.md, 14g). The
+    graphs TensorFlow held of earlier trials' traces go first (:func:`forget_all_reduce_gradients`).
     What dies after it was frozen is freed by its reference count, or, held in cycles (a Keras
     model's layers), once the frozen objects go back to the collector: when ``kept_models`` lets
     a model go (:func:`release_frozen`), and every REFREEZE_EVERY trials."""
@@ -163,8 +163,48 @@ def _collected(collect: Callable[[], Any]) -> None:
     _collections_since_released += 1
     if _collections_since_released >= REFREEZE_EVERY:
         release_frozen()
+    forget_all_reduce_gradients()  # what held the earlier trials' traced graphs: they go in this collection
     collect()
     gc.freeze()
+
+
+ALL_REDUCE_GRADIENT = "ReplicaContextBase.all_reduce."  # the qualified name's start of its gradient function
+
+
+def forget_all_reduce_gradients() -> int:
+    """Drop the gradients TensorFlow registered for the all-reduces that Keras' optimizer traced; how many.
+
+    Keras' optimizer sums each step's gradients over replicas, one replica under TensorFlow's
+    default strategy too, and that all-reduce has a custom gradient: tracing it registers a gradient
+    function, under a name of its own, in TensorFlow's process-wide gradient registry, which never
+    lets one go, and each holds the graph it was traced in. A trial whose model ``kept_models`` does
+    not keep (a model of the user's own class) traces its steps anew: 7 MiB a trial of the seed's
+    MLP held for good, 1,246 -> 2,541 MiB over 200 trials (``TUNE_JOBS_KEEP_MODELS=0 python
+    benchmarks/long_lived_process.py``; BENCHMARKS.md, section 14g). A step's gradients are
+    traced with the step, and nothing differentiates a sum of gradients again: these entries are
+    never read after their trace. Only they go; a job's own custom gradients stay."""
+    from tensorflow.python.framework import ops
+
+    registry = getattr(getattr(ops, "_gradient_registry", None), "_registry", None)
+    if not isinstance(registry, dict):
+        return 0
+    names = [name for name, entry in registry.items()
+             if name.startswith("CustomGradient-") and _gradient_of_all_reduce(entry)]
+    for name in names:
+        del registry[name]
+    return len(names)
+
+
+def _gradient_of_all_reduce(entry: Any) -> bool:
+    """Whether a registry entry is ``custom_gradient``'s wrapper around an all-reduce's gradient
+    (its closure's ``tape_grad_fn``, whose ``grad_fn`` is ``ReplicaContextBase.all_reduce``'s)."""
+    function = entry.get("type") if isinstance(entry, dict) else None
+    for name in ("tape_grad_fn", "grad_fn"):
+        code, cells = getattr(function, "__code__", None), getattr(function, "__closure__", None) or ()
+        if code is None or name not in code.co_freevars:
+            return False
+        function = cells[code.co_freevars.index(name)].cell_contents
+    return getattr(function, "__qualname__", "").startswith(ALL_REDUCE_GRADIENT)
 
 
 def release_frozen() -> None:

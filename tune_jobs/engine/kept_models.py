@@ -28,9 +28,9 @@ from tune_jobs.engine.fresh_start import release_frozen
 # Shapes kept per process, at most. The optimizer is part of a shape (its compile config): the
 # seed's grid has 24 (3 activations x batch norm or not x 2 dropouts x 2 optimizers), and a
 # searcher draws them in any order. With 16 kept, a third of the trials of a random draw over it
-# compiled and traced their model again (BENCHMARKS.md, 14g: benchmarks/long_lived_process.py), and
-# TensorFlow keeps what it traced for good (tensorflow issue 61791). A model of the seed's MLP keeps
-# about 1 MB of weights and optimizer state; the parameter cap keeps large networks from piling up.
+# compiled and traced their model again (BENCHMARKS.md, 14g: benchmarks/long_lived_process.py). A
+# model of the seed's MLP keeps about 1 MB of weights and optimizer state; the parameter cap keeps
+# large networks from piling up.
 KEEP = 32
 MAX_KEPT_PARAMETERS = 20_000_000
 
