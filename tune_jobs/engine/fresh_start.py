@@ -171,28 +171,27 @@ def _collected(collect: Callable[[], Any]) -> None:
 ALL_REDUCE_GRADIENT = "ReplicaContextBase.all_reduce."  # the qualified name's start of its gradient function
 
 
-def forget_all_reduce_gradients() -> int:
-    """Drop the gradients TensorFlow registered for the all-reduces that Keras' optimizer traced; how many.
+def forget_all_reduce_gradients() -> None:
+    """Drop the gradients TensorFlow registered for the all-reduces that Keras' optimizer traced.
 
     Keras' optimizer sums each step's gradients over replicas, one replica under TensorFlow's
     default strategy too, and that all-reduce has a custom gradient: tracing it registers a gradient
     function, under a name of its own, in TensorFlow's process-wide gradient registry, which never
-    lets one go, and each holds the graph it was traced in. A trial whose model ``kept_models`` does
-    not keep (a model of the user's own class) traces its steps anew: 7 MiB a trial of the seed's
-    MLP held for good, 1,246 -> 2,541 MiB over 200 trials (``TUNE_JOBS_KEEP_MODELS=0 python
-    benchmarks/long_lived_process.py``; BENCHMARKS.md, section 14g). A step's gradients are
-    traced with the step, and nothing differentiates a sum of gradients again: these entries are
-    never read after their trace. Only they go; a job's own custom gradients stay."""
+    lets one go, and each holds the graph it was traced in (tensorflow issues 97697, 80895). A
+    trial whose model ``kept_models`` does not keep (a model of the user's own class) traces its
+    steps anew: 7 MiB a trial of the seed's MLP held for good, resident memory 1,244 -> 2,543 MiB
+    over 200 trials (``python benchmarks/long_lived_process.py --own-class``; BENCHMARKS.md, 14h).
+    A step's gradients are traced with the step, and nothing differentiates a sum of gradients
+    again: these entries are never read after their trace. Only they go; a job's own custom
+    gradients stay."""
     from tensorflow.python.framework import ops
 
     registry = getattr(getattr(ops, "_gradient_registry", None), "_registry", None)
     if not isinstance(registry, dict):
-        return 0
-    names = [name for name, entry in registry.items()
-             if name.startswith("CustomGradient-") and _gradient_of_all_reduce(entry)]
-    for name in names:
+        return
+    for name in [name for name, entry in registry.items()
+                 if name.startswith("CustomGradient-") and _gradient_of_all_reduce(entry)]:
         del registry[name]
-    return len(names)
 
 
 def _gradient_of_all_reduce(entry: Any) -> bool:
@@ -203,7 +202,10 @@ def _gradient_of_all_reduce(entry: Any) -> bool:
         code, cells = getattr(function, "__code__", None), getattr(function, "__closure__", None) or ()
         if code is None or name not in code.co_freevars:
             return False
-        function = cells[code.co_freevars.index(name)].cell_contents
+        try:
+            function = cells[code.co_freevars.index(name)].cell_contents
+        except (IndexError, ValueError):  # a cell not filled (yet)
+            return False
     return getattr(function, "__qualname__", "").startswith(ALL_REDUCE_GRADIENT)
 
 
