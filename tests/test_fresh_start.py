@@ -188,10 +188,10 @@ class OwnSequential(keras.Sequential):
 
 
 def test_a_trial_whose_model_is_not_kept_leaves_nothing_of_its_traces_behind(data):
-    """Keras' optimizer sums gradients over replicas in an all-reduce with a custom gradient, which
-    TensorFlow registers per trace in its process-wide gradient registry, each holding its traced
-    graph for good (7 MiB a trial of the seed's MLP: BENCHMARKS.md, 14g). The next trial's start
-    drops those; a custom gradient of the user's own stays registered."""
+    """Custom gradients of TensorFlow's and Keras' own ops (the all-reduce in Keras' optimizer, a
+    swish activation) are registered per trace in TensorFlow's process-wide gradient registry, each
+    holding its traced graph for good (7 MiB a trial of the seed's MLP: BENCHMARKS.md, 14h). The
+    next trial's start drops those; a custom gradient of the user's own stays registered."""
     import gc
 
     from tensorflow.python.framework import ops
@@ -221,6 +221,7 @@ def test_a_trial_whose_model_is_not_kept_leaves_nothing_of_its_traces_behind(dat
     job = replace(JOB, build_model=own_class)
     trials([CONFIG], data, job)
     after_one = graphs_alive_at_next_trial()
-    trials([CONFIG, {**CONFIG, "lr": 0.02}, {**CONFIG, "activation": "selu"}], data, job)
+    trials([CONFIG, {**CONFIG, "lr": 0.02}, {**CONFIG, "activation": "selu"}, {**CONFIG, "activation": "swish"}],
+           data, job)
     assert graphs_alive_at_next_trial() == after_one
     assert user_entry in ops._gradient_registry._registry

@@ -154,7 +154,7 @@ def _collected(collect: Callable[[], Any]) -> None:
     then scans what the trial before it made, not the libraries' objects (TensorFlow's 400,000),
     nor the models and traced functions kept across trials: these grew a trial's collection from
     0.05 to 0.3 s over 200 trials (``benchmarks/long_lived_process.py``; BENCHMARKS.md, 14g). The
-    graphs TensorFlow held of earlier trials' traces go first (:func:`forget_all_reduce_gradients`).
+    graphs TensorFlow held of earlier trials' traces go first (:func:`forget_library_gradients`).
     What dies after it was frozen is freed by its reference count, or, held in cycles (a Keras
     model's layers), once the frozen objects go back to the collector: when ``kept_models`` lets
     a model go (:func:`release_frozen`), and every REFREEZE_EVERY trials."""
@@ -163,40 +163,41 @@ def _collected(collect: Callable[[], Any]) -> None:
     _collections_since_released += 1
     if _collections_since_released >= REFREEZE_EVERY:
         release_frozen()
-    forget_all_reduce_gradients()  # what held the earlier trials' traced graphs: they go in this collection
+    forget_library_gradients()  # what held the earlier trials' traced graphs: they go in this collection
     collect()
     gc.freeze()
 
 
-ALL_REDUCE_GRADIENT = "ReplicaContextBase.all_reduce."  # the qualified name's start of its gradient function
+LIBRARIES = ("tensorflow.", "keras.")  # modules whose custom gradients are their own ops
 
 
-def forget_all_reduce_gradients() -> None:
-    """Drop the gradients TensorFlow registered for the all-reduces that Keras' optimizer traced.
+def forget_library_gradients() -> None:
+    """Drop the custom gradients TensorFlow registered as earlier traces met TensorFlow's and Keras'
+    own ops.
 
-    Keras' optimizer sums each step's gradients over replicas, one replica under TensorFlow's
-    default strategy too, and that all-reduce has a custom gradient: tracing it registers a gradient
-    function, under a name of its own, in TensorFlow's process-wide gradient registry, which never
-    lets one go, and each holds the graph it was traced in (tensorflow issues 97697, 80895). A
-    trial whose model ``kept_models`` does not keep (a model of the user's own class) traces its
-    steps anew: 7 MiB a trial of the seed's MLP held for good, resident memory 1,244 -> 2,543 MiB
-    over 200 trials (``python benchmarks/long_lived_process.py --own-class``; BENCHMARKS.md, 14h).
-    A step's gradients are traced with the step, and nothing differentiates a sum of gradients
-    again: these entries are never read after their trace. Only they go; a job's own custom
-    gradients stay."""
+    An op with a custom gradient, traced, registers its gradient function under a name of its own
+    in TensorFlow's process-wide gradient registry, which never lets one go, and each holds the graph
+    it was traced in (tensorflow issues 97697, 80895). Keras' optimizer meets one in every traced
+    step (it sums the gradients in an all-reduce, one replica under TensorFlow's default strategy
+    too), a ``swish`` activation another. A trial whose model ``kept_models`` does not keep (a model
+    of the user's own class) traces its steps anew: 7 MiB a trial of the seed's MLP held for good,
+    resident memory 1,244 -> 2,543 MiB over 200 trials (``python benchmarks/long_lived_process.py
+    --own-class``; BENCHMARKS.md, 14h). A step's gradients are traced with the step, and nothing
+    differentiates an earlier trial's graphs again. Only the libraries' own entries go; custom
+    gradients of a job's own code stay."""
     from tensorflow.python.framework import ops
 
     registry = getattr(getattr(ops, "_gradient_registry", None), "_registry", None)
     if not isinstance(registry, dict):
         return
     for name in [name for name, entry in registry.items()
-                 if name.startswith("CustomGradient-") and _gradient_of_all_reduce(entry)]:
+                 if name.startswith("CustomGradient-") and _a_librarys_own(entry)]:
         del registry[name]
 
 
-def _gradient_of_all_reduce(entry: Any) -> bool:
-    """Whether a registry entry is ``custom_gradient``'s wrapper around an all-reduce's gradient
-    (its closure's ``tape_grad_fn``, whose ``grad_fn`` is ``ReplicaContextBase.all_reduce``'s)."""
+def _a_librarys_own(entry: Any) -> bool:
+    """Whether a registry entry is ``custom_gradient``'s wrapper (its closure's ``tape_grad_fn``)
+    around a gradient function (``grad_fn``) of TensorFlow's or Keras' own modules."""
     function = entry.get("type") if isinstance(entry, dict) else None
     for name in ("tape_grad_fn", "grad_fn"):
         code, cells = getattr(function, "__code__", None), getattr(function, "__closure__", None) or ()
@@ -206,7 +207,7 @@ def _gradient_of_all_reduce(entry: Any) -> bool:
             function = cells[code.co_freevars.index(name)].cell_contents
         except (IndexError, ValueError):  # a cell not filled (yet)
             return False
-    return getattr(function, "__qualname__", "").startswith(ALL_REDUCE_GRADIENT)
+    return (getattr(function, "__module__", None) or "").startswith(LIBRARIES)
 
 
 def release_frozen() -> None:
