@@ -20,6 +20,16 @@ from tune_jobs.jobs.fashion_data import FILES, candidate_dirs
 
 
 @pytest.fixture
+def nothing_kept():
+    """A trial process's state as before its first trial, and after the test: nothing kept."""
+    from trial_process import forget_everything_kept
+
+    forget_everything_kept()
+    yield
+    forget_everything_kept()
+
+
+@pytest.fixture
 def ray_tmpdir(monkeypatch):
     """Ray's sockets and session logs in a short private folder, never the shared /tmp/ray."""
     path = tempfile.mkdtemp(prefix="tj-", dir="/tmp")

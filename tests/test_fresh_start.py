@@ -12,22 +12,15 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tune_jobs.engine import fresh_start, kept_fold_weights, kept_folds, kept_models, trainable
+from tune_jobs.engine import fresh_start, kept_models, trainable
 from tune_jobs.jobs.fashion_mlp import JOB
-
-CONFIG = {"activation": "relu", "batch_norm": 1, "dropout": 0.2, "layers": 1, "units": 32, "optimizer": "Adam",
-          "lr": 0.01, "batch_size": 16, "epochs": 2}
+from trial_process import CONFIG
 
 
 @pytest.fixture(autouse=True)
-def a_new_process(monkeypatch):
+def a_new_process(nothing_kept, monkeypatch):
     """As in a trial process before its first trial."""
-    for kept in (kept_models, kept_folds, kept_fold_weights):
-        kept.forget()
     monkeypatch.setattr(fresh_start, "_only_keras_steps_since_cleared", False)
-    yield
-    for kept in (kept_models, kept_folds, kept_fold_weights):
-        kept.forget()
 
 
 @pytest.fixture

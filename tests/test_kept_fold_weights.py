@@ -13,16 +13,9 @@ import pytest
 from tune_jobs.engine import kept_fold_weights, kept_models
 from tune_jobs.engine.fresh_start import prepare_keras
 from tune_jobs.jobs.fashion_mlp import JOB
+from trial_process import CONFIG
 
-CONFIG = {"activation": "relu", "batch_norm": 1, "dropout": 0.2, "layers": 1, "units": 32, "optimizer": "Adam",
-          "lr": 0.01, "batch_size": 16, "epochs": 2}
-
-
-@pytest.fixture(autouse=True)
-def nothing_kept():
-    kept_fold_weights.forget()
-    yield
-    kept_fold_weights.forget()
+pytestmark = pytest.mark.usefixtures("nothing_kept")
 
 
 def starts(config, seed=0, build=JOB.model, folds=3):

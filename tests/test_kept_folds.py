@@ -10,16 +10,9 @@ import tensorflow as tf
 from tune_jobs.engine import kept_folds, kept_models
 from tune_jobs.engine.trainable import train_folds
 from tune_jobs.jobs.fashion_mlp import JOB
+from trial_process import CONFIG
 
-CONFIG = {"activation": "relu", "batch_norm": 1, "dropout": 0.2, "layers": 1, "units": 32, "optimizer": "Adam",
-          "lr": 0.01, "batch_size": 16, "epochs": 2}
-
-
-@pytest.fixture(autouse=True)
-def nothing_kept():
-    kept_folds.forget()
-    yield
-    kept_folds.forget()
+pytestmark = pytest.mark.usefixtures("nothing_kept")
 
 
 @pytest.fixture(scope="module")

@@ -12,16 +12,9 @@ from tune_jobs.engine.fold_training import EVERY_EPOCH, LAST_EPOCH, TakingTurns
 from tune_jobs.engine.kept_fold_weights import fold_starts
 from tune_jobs.engine.fresh_start import prepare_keras
 from tune_jobs.jobs.fashion_mlp import JOB
+from trial_process import CONFIG
 
-CONFIG = {"activation": "relu", "batch_norm": 1, "dropout": 0.2, "layers": 1, "units": 32, "optimizer": "Adam",
-          "lr": 0.01, "batch_size": 16, "epochs": 2}
-
-
-@pytest.fixture(autouse=True)
-def nothing_kept():
-    kept_models.forget()
-    yield
-    kept_models.forget()
+pytestmark = pytest.mark.usefixtures("nothing_kept")
 
 
 @pytest.fixture(scope="module")

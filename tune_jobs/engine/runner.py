@@ -325,9 +325,11 @@ def local_system_config() -> dict[str, int]:
     """Ray's settings for a local Ray that tune-jobs starts: warm task processes, trials at the
     driver's priority, a quick first connect; each group whole, unless the environment sets any of
     it as Ray reads it (``RAY_<name>``, which a ``_system_config`` would override)."""
-    groups = (warm_workers.SYSTEM_CONFIG, AT_THE_DRIVERS_PRIORITY, QUICK_FIRST_CONNECT)
-    return {name: value for group in groups if not any(f"RAY_{name}" in os.environ for name in group)
-            for name, value in group.items()}
+    ours: dict[str, int] = {}
+    for group in (warm_workers.SYSTEM_CONFIG, AT_THE_DRIVERS_PRIORITY, QUICK_FIRST_CONNECT):
+        if not any(f"RAY_{name}" in os.environ for name in group):
+            ours.update(group)
+    return ours
 
 
 def start_ray(address: str | None, log_path: Path | None = None, cpus: int | None = None) -> bool:
